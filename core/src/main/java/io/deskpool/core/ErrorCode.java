@@ -16,7 +16,7 @@ public enum ErrorCode {
     FORBIDDEN(ErrorKind.FORBIDDEN),
     NOT_FOUND(ErrorKind.NOT_FOUND),
     NOT_READY(ErrorKind.UNAVAILABLE),
-    VM_LOST(ErrorKind.EXTERNAL),
+    VM_LOST(ErrorKind.GONE),
     QUOTA_EXCEEDED(ErrorKind.QUOTA),
     ACQUIRE_TIMEOUT(ErrorKind.UNAVAILABLE),
     POOL_CLOSED(ErrorKind.UNAVAILABLE),

@@ -3,9 +3,9 @@ package io.deskpool.core.pool;
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
 import io.deskpool.core.spi.Provider;
-import io.deskpool.core.spi.RevertResult;
+import io.deskpool.core.spi.VmExit;
 import io.deskpool.core.spi.VmHandle;
-import io.deskpool.core.spi.VmLabels;
+import io.deskpool.core.spi.VmHealth;
 import io.deskpool.core.spi.VmSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,9 +13,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -31,10 +29,17 @@ import static java.util.Objects.requireNonNull;
  * N clients share M VMs. Clients acquire a VM under a lease (first come, first served, up to a deadline),
  * renew it by heartbeat and release it; a released VM goes back to its clean snapshot before anyone else gets it.
  * VMs that fail are quarantined, destroyed and replaced in the background; a number of warm spares is kept ready;
- * cold boots run with bounded concurrency; per-token quotas refuse acquires beyond a token's limit at once.
+ * cold boots run with bounded concurrency behind a circuit breaker; per-token quotas refuse acquires beyond a
+ * token's limit at once.
  *
- * <p>All state sits behind one lock that is never held across a provider call: boots, reverts and destroys run
- * on the pool's threads and report back under the lock. Events go to listeners after the lock is released.
+ * <p>VMs are watched: the provider reports a VM whose process ends, a {@link HealthMonitor} checks every VM every
+ * health interval, and a warm VM is checked before it is handed out. A dead leased VM loses its lease (the
+ * client's next call is told, {@link LostLease}) and is replaced. Spares beyond the warm target that stay idle are
+ * retired.
+ *
+ * <p>All state sits behind one lock that is never held across a provider call: boots, reverts, destroys and
+ * health checks run on the pool's threads ({@link PoolWork}) and report back under the lock. Events go to
+ * listeners after the lock is released.
  */
 public final class VmPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(VmPool.class);
@@ -43,19 +48,19 @@ public final class VmPool implements AutoCloseable {
     private final PoolConfig config;
     private final TokenQuotas quotas;
     private final Clock clock;
-    private final VmSpec spec;
     private final PoolEvents events = new PoolEvents();
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final PoolLedger ledger;
-    private int consecutiveBootFailures;
-    private String lastBootFailure = "";
+    final ReentrantLock lock = new ReentrantLock();
+    final PoolLedger ledger;
+    final CircuitBreaker breaker;
+    private final PoolWork work;
+    private final HealthMonitor health;
+    /** When a fill is already scheduled for the end of a boot backoff; null when none is. */
+    private Instant fillScheduledAt;
     private boolean started;
-    private boolean closed;
+    boolean closed;
     private boolean destroyOnClose;
 
-    private final ExecutorService boots;
-    private final ExecutorService work;
     private final ScheduledExecutorService housekeeper;
 
     public VmPool(Provider provider, PoolConfig config, TokenQuotas quotas, Clock clock) {
@@ -63,10 +68,10 @@ public final class VmPool implements AutoCloseable {
         this.config = requireNonNull(config, "config is null");
         this.quotas = requireNonNull(quotas, "quotas is null");
         this.clock = requireNonNull(clock, "clock is null");
-        this.spec = provider.baseSpec();
         this.ledger = new PoolLedger(events, clock);
-        this.boots = Executors.newFixedThreadPool(config.bootConcurrency(), PoolThreads.named("deskpool-boot"));
-        this.work = Executors.newCachedThreadPool(PoolThreads.named("deskpool-work"));
+        this.breaker = new CircuitBreaker(config.breakerThreshold(), config.bootBackoff(), config.maxBootBackoff());
+        this.work = new PoolWork(this, provider, provider.baseSpec());
+        this.health = new HealthMonitor(this, provider);
         this.housekeeper = Executors.newSingleThreadScheduledExecutor(PoolThreads.named("deskpool-housekeeper"));
     }
 
@@ -86,11 +91,20 @@ public final class VmPool implements AutoCloseable {
         return provider;
     }
 
+    Clock clock() {
+        return clock;
+    }
+
+    PoolEvents events() {
+        return events;
+    }
+
     /**
-     * Reconciles with the VMs the provider already holds for this owner (adopting or destroying them by
-     * policy), then starts booting warm spares. Call once.
+     * Starts watching the provider's VMs, reconciles with the VMs it already holds for this owner (adopting or
+     * destroying them by policy), then starts booting warm spares. Call once.
      */
     public void start() {
+        boolean exitsReported = provider.watchExits(this::vmExited);
         List<VmHandle> owned = provider.listOwned();
         lock.lock();
         try {
@@ -103,9 +117,10 @@ public final class VmPool implements AutoCloseable {
                 PooledVm vm = new PooledVm(h.id(), h, adopt ? VmState.REVERTING : VmState.DESTROYING, clock.instant());
                 ledger.enter(vm, adopt ? "adopted from an earlier run" : "left by an earlier run");
                 if (adopt) {
-                    submitWork(() -> runRevert(vm, h));
+                    work.revert(vm, h);
                 } else {
-                    submitWork(() -> runDestroy(vm, h));
+                    vm.destroyRunning = true;
+                    work.destroy(vm, h);
                 }
             }
             if (!owned.isEmpty()) {
@@ -116,14 +131,19 @@ public final class VmPool implements AutoCloseable {
         } finally {
             unlockAndDeliver();
         }
+        log.info("Watching VMs: {}; health checks {}", exitsReported ? "the provider reports exits at once"
+                        : "the provider does not report exits",
+                config.healthInterval().isZero() ? "off" : "every " + config.healthInterval().toMillis() / 1000.0 + " s");
         if (!config.housekeeping().isZero()) {
             long ms = config.housekeeping().toMillis();
             housekeeper.scheduleWithFixedDelay(this::housekeepQuietly, ms, ms, TimeUnit.MILLISECONDS);
         }
+        health.start(config.healthInterval());
     }
 
     /**
-     * Takes a clean VM for {@code token}, waiting up to {@code maxWait} for one.
+     * Takes a clean VM for {@code token}, waiting up to {@code maxWait} for one. A warm spare is checked first
+     * (bounded by the health timeout); one that fails is quarantined and the next is tried.
      *
      * @throws DeskpoolException {@code QUOTA_EXCEEDED} at once when the token holds its limit,
      *                           {@code ACQUIRE_TIMEOUT} when nothing was free in time (with the pool's state)
@@ -135,31 +155,72 @@ public final class VmPool implements AutoCloseable {
             throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "wait must not be negative, got " + maxWait);
         }
         long startNanos = System.nanoTime();
-        Waiter waiter;
-        lock.lock();
-        try {
-            ensureOpen();
-            int limit = quotas.limit(token);
-            int used = ledger.held(token);
-            if (used >= limit) {
-                events.add(new PoolEvent.QuotaRejected(token, used, limit));
-                throw new DeskpoolException(ErrorCode.QUOTA_EXCEEDED,
-                        "token quota exceeded: " + used + "/" + limit + " VMs in use or requested");
+        long deadline = startNanos + maxWait.toNanos();
+        boolean reserved = false;
+        while (true) {
+            PooledVm spare;
+            Waiter waiter = null;
+            lock.lock();
+            try {
+                if (!reserved) {
+                    ensureOpen();
+                    int limit = quotas.limit(token);
+                    int used = ledger.held(token);
+                    if (used >= limit) {
+                        events.add(new PoolEvent.QuotaRejected(token, used, limit));
+                        throw new DeskpoolException(ErrorCode.QUOTA_EXCEEDED,
+                                "token quota exceeded: " + used + "/" + limit + " VMs in use or requested");
+                    }
+                    ledger.reserve(token);
+                    reserved = true;
+                } else if (closed) {
+                    ledger.unreserve(token);
+                    throw new DeskpoolException(ErrorCode.POOL_CLOSED, "the pool is shutting down");
+                }
+                spare = ledger.hasWaiters() ? null : ledger.firstWarm();
+                if (spare != null && config.healthTimeout().isZero()) {
+                    Lease lease = ledger.grant(spare, token, Duration.ofNanos(System.nanoTime() - startNanos), config.leaseTtl());
+                    fill();
+                    return lease;
+                }
+                if (spare != null) {
+                    // Reserved before it is touched: nobody else can take it, retire it or check it meanwhile.
+                    ledger.transition(spare, VmState.CHECKING, "checked before hand-out");
+                    spare.checkRunning = true;
+                } else {
+                    waiter = new Waiter(token, startNanos);
+                    ledger.addWaiter(waiter);
+                    fill();
+                }
+            } finally {
+                unlockAndDeliver();
             }
-            ledger.reserve(token);
-            PooledVm spare = ledger.firstWarm();
-            if (!ledger.hasWaiters() && spare != null) {
-                Lease lease = ledger.grant(spare, token, Duration.ZERO, config.leaseTtl());
-                fill();
-                return lease;
+            if (waiter != null) {
+                return awaitHandoff(waiter, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
-            waiter = new Waiter(token, startNanos);
-            ledger.addWaiter(waiter);
-            fill();
-        } finally {
-            unlockAndDeliver();
+            VmHealth seen = health.check(spare);
+            lock.lock();
+            try {
+                spare.checkRunning = false;
+                if (spare.state == VmState.CHECKING) {
+                    if (seen.isHealthy() && !closed) {
+                        Lease lease = ledger.grant(spare, token, Duration.ofNanos(System.nanoTime() - startNanos),
+                                config.leaseTtl());
+                        fill();
+                        return lease;
+                    }
+                    if (seen.isHealthy()) {
+                        offer(spare);
+                    } else {
+                        events.add(new PoolEvent.VmLost(spare.id, "", seen.detail()));
+                        quarantine(spare, "failed its check before hand-out: " + seen.detail());
+                    }
+                }
+                // Else it was taken away during the check (its process ended, an admin stopped it): try the next.
+            } finally {
+                unlockAndDeliver();
+            }
         }
-        return awaitHandoff(waiter, maxWait);
     }
 
     private Lease awaitHandoff(Waiter waiter, Duration maxWait) {
@@ -190,7 +251,7 @@ public final class VmPool implements AutoCloseable {
                 ledger.endLease(lease, LeaseEndReason.RELEASED);
                 offer(vm);
             }
-            String state = ledger.describe(config.poolSize(), lastBootFailure);
+            String state = ledger.describe(config.poolSize(), breaker.status(clock.instant()));
             if (!waiter.future.isDone()) {
                 ledger.removeWaiter(waiter);
                 ledger.unreserve(waiter.token);
@@ -207,7 +268,7 @@ public final class VmPool implements AutoCloseable {
         }
     }
 
-    /** Extends a lease by the lease TTL from now. */
+    /** Extends a lease by the lease TTL from now. A lease whose VM died fails with {@code VM_LOST}. */
     public Lease heartbeat(String leaseId, String token) {
         lock.lock();
         try {
@@ -261,7 +322,7 @@ public final class VmPool implements AutoCloseable {
                     ledger.endLease(vm.lease, LeaseEndReason.VM_STOPPED);
                     startDestroy(vm, "stopped on request");
                 }
-                case WARM -> startDestroy(vm, "stopped on request");
+                case WARM, CHECKING -> startDestroy(vm, "stopped on request");
                 case BOOTING, REVERTING -> vm.destroyWhenIdle = true;
                 case BROKEN, DESTROYING -> {
                     // already on its way out
@@ -272,7 +333,10 @@ public final class VmPool implements AutoCloseable {
         }
     }
 
-    /** Reclaims expired leases, retries failed destroys and refills spares. Runs on its own every housekeeping interval. */
+    /**
+     * Reclaims expired leases, retries failed destroys whose backoff is over, retires spares above the warm target
+     * that stayed idle too long, and refills spares. Runs on its own every housekeeping interval.
+     */
     public void housekeep() {
         lock.lock();
         try {
@@ -289,12 +353,13 @@ public final class VmPool implements AutoCloseable {
                 }
             }
             for (PooledVm vm : ledger.allVms()) {
-                if (vm.state == VmState.DESTROYING && vm.destroyAttempts > 0 && !vm.destroyRunning) {
+                if (vm.state == VmState.DESTROYING && vm.destroyAttempts > 0 && !vm.destroyRunning
+                        && !now.isBefore(vm.nextDestroyAt)) {
                     vm.destroyRunning = true;
-                    VmHandle h = vm.handle;
-                    submitWork(() -> runDestroy(vm, h));
+                    work.destroy(vm, vm.handle);
                 }
             }
+            retireIdleSpares(now);
             fill();
         } finally {
             unlockAndDeliver();
@@ -309,10 +374,15 @@ public final class VmPool implements AutoCloseable {
         }
     }
 
+    /** Runs one round of health checks over every warm and leased VM now and applies what they found. */
+    public void checkHealth() {
+        health.runRound();
+    }
+
     public PoolStatus status() {
         lock.lock();
         try {
-            return ledger.status(config, quotas, consecutiveBootFailures, lastBootFailure);
+            return ledger.status(config, quotas, breaker.status(clock.instant()));
         } finally {
             lock.unlock();
         }
@@ -340,6 +410,16 @@ public final class VmPool implements AutoCloseable {
         lock.lock();
         try {
             return ledger.lease(leaseId);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The lease with this id if its VM died under it (remembered for the last 10,000 such leases). */
+    public Optional<LostLease> lostLease(String leaseId) {
+        lock.lock();
+        try {
+            return ledger.lostLease(leaseId);
         } finally {
             lock.unlock();
         }
@@ -382,10 +462,10 @@ public final class VmPool implements AutoCloseable {
             unlockAndDeliver();
         }
         housekeeper.shutdownNow();
+        health.stop();
         long deadline = System.nanoTime() + maxWait.toNanos();
         // Boots in flight are interrupted; a boot that fails or finishes now hands its VM to a destroy itself.
-        boots.shutdownNow();
-        awaitQuietly(boots, deadline);
+        work.stopBoots(deadline);
         if (destroyVms) {
             lock.lock();
             try {
@@ -398,42 +478,72 @@ public final class VmPool implements AutoCloseable {
                 unlockAndDeliver();
             }
         }
-        work.shutdown();
-        if (!awaitQuietly(work, deadline)) {
+        if (!work.awaitQuiet(deadline)) {
             log.error("Not every VM was destroyed within {} s; the next start reconciles them", maxWait.toSeconds());
-            work.shutdownNow();
         }
     }
 
-    private static boolean awaitQuietly(ExecutorService executor, long deadlineNanos) {
-        try {
-            return executor.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    /** Runs pool work on the work threads; late work after shutdown (a boot finishing during close) gets its own thread. */
-    private void submitWork(Runnable task) {
-        try {
-            work.execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            Thread t = new Thread(task, "deskpool-late-work");
-            t.setDaemon(false);
-            t.start();
-        }
-    }
-
-    private void unlockAndDeliver() {
+    void unlockAndDeliver() {
         lock.unlock();
         events.deliver();
     }
 
+    // ---- what the provider and the health monitor report --------------------------------------------------
+
+    /** The provider says a VM's process or container ended; called on the provider's threads. */
+    private void vmExited(VmExit exit) {
+        lock.lock();
+        try {
+            PooledVm vm = ledger.vm(exit.vmId());
+            if (vm == null || vm.handle == null || !vm.handle.backendId().equals(exit.backendId())) {
+                return;
+            }
+            log.warn("VM {} ended ({}): {}", vm.id, vm.state.name().toLowerCase(java.util.Locale.ROOT), exit.detail());
+            switch (vm.state) {
+                case WARM, CHECKING, LEASED -> lose(vm, "its " + exit.detail());
+                case BOOTING, REVERTING, BROKEN, DESTROYING -> {
+                    // the boot or revert in flight fails on its own; a VM on its way out is no news
+                }
+            }
+        } finally {
+            unlockAndDeliver();
+        }
+    }
+
+    /** A health check came back; applied only if the VM is still where it was when the check began. */
+    void healthChecked(PooledVm vm, VmState checkedIn, String leaseId, VmHealth seen) {
+        vm.checkRunning = false;
+        if (closed || ledger.vm(vm.id) != vm || vm.state != checkedIn) {
+            return;
+        }
+        if (checkedIn == VmState.CHECKING) {
+            if (seen.isHealthy()) {
+                offer(vm);
+            } else {
+                lose(vm, "failed its health check: " + seen.detail());
+            }
+        } else if (checkedIn == VmState.LEASED && vm.lease != null && vm.lease.id().equals(leaseId)
+                && !seen.isHealthy()) {
+            lose(vm, "failed its health check: " + seen.detail());
+        }
+    }
+
     // ---- policy, under the lock ----------------------------------------------------------------------------
 
+    /** The VM died: its lease (if any) is lost and the client told on its next call; it is destroyed and replaced. */
+    private void lose(PooledVm vm, String why) {
+        String leaseId = "";
+        if (vm.state == VmState.LEASED && vm.lease != null) {
+            LostLease lost = ledger.lose(vm.lease, why);
+            leaseId = lost.leaseId();
+            log.warn("Lease {} lost its VM {}: {}", leaseId, vm.id, why);
+        }
+        events.add(new PoolEvent.VmLost(vm.id, leaseId, why));
+        quarantine(vm, why);
+    }
+
     /** A clean VM is free: the first waiter gets it, else it becomes a warm spare (or goes, if marked to). */
-    private void offer(PooledVm vm) {
+    void offer(PooledVm vm) {
         if (vm.destroyWhenIdle || (closed && destroyOnClose)) {
             startDestroy(vm, closed ? "pool closed" : "stopped on request");
             return;
@@ -447,60 +557,101 @@ public final class VmPool implements AutoCloseable {
         }
     }
 
-    /** Boots VMs while supply (ready, booting, reverting) falls short of demand (waiters plus spares) and there is room. */
-    private void fill() {
+    /**
+     * Boots VMs while supply (ready, booting, reverting) falls short of demand (waiters plus spares), there is room
+     * and the circuit breaker allows it. A boot the breaker holds back is not started now: a fill runs again when
+     * the backoff is over and starts it only if it is still needed then.
+     */
+    void fill() {
         if (closed || !started) {
             return;
         }
-        int supply = ledger.count(VmState.WARM) + ledger.count(VmState.BOOTING) + ledger.count(VmState.REVERTING);
+        int supply = ledger.count(VmState.WARM) + ledger.count(VmState.CHECKING) + ledger.count(VmState.BOOTING)
+                + ledger.count(VmState.REVERTING);
         int demand = ledger.waiting() + config.warmTarget();
+        Instant now = clock.instant();
         while (supply < demand && ledger.size() < config.poolSize()) {
+            if (!breaker.allowsBoot(now, ledger.count(VmState.BOOTING))) {
+                scheduleFill(breaker.retryAt(), now);
+                return;
+            }
             String id = "vm-" + java.util.UUID.randomUUID().toString().substring(0, 8);
-            PooledVm vm = new PooledVm(id, null, VmState.BOOTING, clock.instant());
+            PooledVm vm = new PooledVm(id, null, VmState.BOOTING, now);
             ledger.enter(vm, "cold boot");
             Waiter first = ledger.firstWaiter();
-            String token = first == null ? "" : first.token;
-            long delay = backoffMillis();
-            boots.execute(() -> runBoot(vm, token, delay));
+            work.boot(vm, first == null ? "" : first.token);
             supply++;
         }
     }
 
-    private long backoffMillis() {
-        if (consecutiveBootFailures == 0) {
-            return 0;
+    private void scheduleFill(Instant at, Instant now) {
+        if (at.equals(Instant.MIN) || (fillScheduledAt != null && !fillScheduledAt.isAfter(at))) {
+            return;
         }
-        long base = config.bootBackoff().toMillis();
-        long d = base << Math.min(20, consecutiveBootFailures - 1);
-        return Math.min(d, config.maxBootBackoff().toMillis());
+        fillScheduledAt = at;
+        long delay = Math.max(1, Duration.between(now, at).toMillis());
+        try {
+            housekeeper.schedule(() -> {
+                lock.lock();
+                try {
+                    fillScheduledAt = null;
+                    fill();
+                } catch (RuntimeException e) {
+                    log.error("Pool refill failed", e);
+                } finally {
+                    unlockAndDeliver();
+                }
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            fillScheduledAt = null;
+        }
     }
 
-    private void startRevert(PooledVm vm) {
+    /** Spares beyond the warm target idle for longer than POOL_IDLE_RETIRE go, the one idle longest first. */
+    private void retireIdleSpares(Instant now) {
+        if (config.idleRetire().isZero()) {
+            return;
+        }
+        int spares = ledger.count(VmState.WARM);
+        for (PooledVm vm : ledger.warmVms().stream().sorted(java.util.Comparator.comparing(v -> v.idleSince)).toList()) {
+            if (spares <= config.warmTarget()) {
+                return;
+            }
+            if (!vm.idleSince.plus(config.idleRetire()).isAfter(now)) {
+                startDestroy(vm, "idle for " + Duration.between(vm.idleSince, now).toSeconds()
+                        + " s beyond the " + config.warmTarget() + " warm spare(s)");
+                spares--;
+            }
+        }
+    }
+
+    void startRevert(PooledVm vm) {
         ledger.transition(vm, VmState.REVERTING, "reverting to '" + config.snapshot() + "'");
-        VmHandle h = vm.handle;
-        submitWork(() -> runRevert(vm, h));
+        work.revert(vm, vm.handle);
     }
 
-    private void quarantine(PooledVm vm, String why) {
+    void quarantine(PooledVm vm, String why) {
         vm.lastError = why;
         log.warn("VM {} quarantined: {}", vm.id, why);
         ledger.transition(vm, VmState.BROKEN, why);
         startDestroy(vm, why);
     }
 
-    private void startDestroy(PooledVm vm, String why) {
+    void startDestroy(PooledVm vm, String why) {
         ledger.transition(vm, VmState.DESTROYING, why);
         if (vm.handle == null) {
             leave(vm);
             return;
         }
+        if (vm.destroyRunning) {
+            return;
+        }
         vm.destroyRunning = true;
-        VmHandle h = vm.handle;
-        submitWork(() -> runDestroy(vm, h));
+        work.destroy(vm, vm.handle);
     }
 
     /** The VM is gone for good; a replacement boots if spares are due. */
-    private void leave(PooledVm vm) {
+    void leave(PooledVm vm) {
         ledger.leave(vm);
         fill();
     }
@@ -518,116 +669,5 @@ public final class VmPool implements AutoCloseable {
         if (token == null || token.isBlank()) {
             throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "a token is required");
         }
-    }
-
-    // ---- on pool threads, outside the lock -----------------------------------------------------------------
-
-    private void runBoot(PooledVm vm, String token, long delayMillis) {
-        long start = System.nanoTime();
-        VmHandle handle = null;
-        try {
-            if (delayMillis > 0) {
-                Thread.sleep(delayMillis);
-            }
-            var labels = new HashMap<String, String>();
-            labels.put(VmLabels.VM_ID, vm.id);
-            if (!token.isEmpty()) {
-                labels.put(VmLabels.TOKEN, token);
-            }
-            log.info("Booting VM {} ({})", vm.id, provider.name());
-            handle = provider.launch(vm.id, spec.withLabels(labels));
-            setHandle(vm, handle);
-            handle = provider.awaitReady(handle, config.readyTimeout());
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            lock.lock();
-            try {
-                vm.handle = handle;
-                consecutiveBootFailures = 0;
-                events.add(new PoolEvent.BootFinished(vm.id, true, took, "ready"));
-                offer(vm);
-            } finally {
-                unlockAndDeliver();
-            }
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            lock.lock();
-            try {
-                consecutiveBootFailures++;
-                lastBootFailure = message(e);
-                if (handle != null) {
-                    vm.handle = handle;
-                }
-                events.add(new PoolEvent.BootFinished(vm.id, false, took, message(e)));
-                quarantine(vm, "boot failed: " + message(e));
-            } finally {
-                unlockAndDeliver();
-            }
-        }
-    }
-
-    private void setHandle(PooledVm vm, VmHandle handle) {
-        lock.lock();
-        try {
-            vm.handle = handle;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void runRevert(PooledVm vm, VmHandle handle) {
-        long start = System.nanoTime();
-        try {
-            RevertResult result = provider.revert(handle, config.snapshot());
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            lock.lock();
-            try {
-                vm.handle = result.vm();
-                vm.reverts++;
-                events.add(new PoolEvent.RevertFinished(vm.id, true, result.path().name().toLowerCase(Locale.ROOT), took, "clean"));
-                offer(vm);
-            } finally {
-                unlockAndDeliver();
-            }
-        } catch (Exception e) {
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            lock.lock();
-            try {
-                events.add(new PoolEvent.RevertFinished(vm.id, false, "", took, message(e)));
-                quarantine(vm, "revert failed: " + message(e));
-            } finally {
-                unlockAndDeliver();
-            }
-        }
-    }
-
-    private void runDestroy(PooledVm vm, VmHandle handle) {
-        try {
-            provider.destroy(handle);
-            lock.lock();
-            try {
-                vm.destroyRunning = false;
-                leave(vm);
-            } finally {
-                unlockAndDeliver();
-            }
-        } catch (Exception e) {
-            int attempts;
-            lock.lock();
-            try {
-                vm.destroyRunning = false;
-                attempts = ++vm.destroyAttempts;
-                vm.lastError = "destroy failed: " + message(e);
-            } finally {
-                lock.unlock();
-            }
-            log.error("Destroying VM {} failed (attempt {}); housekeeping retries it: {}", vm.id, attempts, message(e));
-        }
-    }
-
-    private static String message(Throwable e) {
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 }
