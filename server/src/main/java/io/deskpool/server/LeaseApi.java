@@ -3,6 +3,7 @@ package io.deskpool.server;
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
 import io.deskpool.core.pool.Lease;
+import io.deskpool.core.pool.LostLease;
 import io.deskpool.core.pool.TokenUsage;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -139,17 +140,26 @@ final class LeaseApi {
         ctx.status(204);
     }
 
-    /** The lease named in the path, which the caller must own (or be admin). */
+    /**
+     * The lease named in the path, which the caller must own (or be admin). A lease whose VM died is a 410
+     * {@code vm_lost} saying when and why, for its owner only.
+     */
     private Lease owned(Context ctx) {
         Caller caller = s.auth().identify(ctx);
         if (caller.token().isEmpty()) {
             caller.requireToken();
         }
         String id = ctx.pathParam("id");
-        Lease lease = s.pool().lease(id).orElseThrow(() ->
-                new DeskpoolException(ErrorCode.UNKNOWN_LEASE, "no active lease with id '" + id + "'"));
-        if (!caller.mayActOn(lease.token())) {
+        Lease lease = s.pool().lease(id).orElse(null);
+        String owner = lease != null ? lease.token() : s.pool().lostLease(id).map(LostLease::token).orElse(null);
+        if (owner == null) {
+            throw new DeskpoolException(ErrorCode.UNKNOWN_LEASE, "no active lease with id '" + id + "'");
+        }
+        if (!caller.mayActOn(owner)) {
             throw new DeskpoolException(ErrorCode.NOT_LEASE_OWNER, "lease '" + id + "' belongs to another token");
+        }
+        if (lease == null) {
+            throw s.pool().lostLease(id).orElseThrow().error();
         }
         return lease;
     }

@@ -301,6 +301,11 @@ final class EnvService {
             m.put("session_id", s.id);
             Lease l = s.lease;
             m.put("vm_id", l == null ? "" : l.vmId());
+            boolean lost = s.leaseEnded == io.deskpool.core.pool.LeaseEndReason.VM_LOST || !s.lostReason.isEmpty();
+            m.put("state", lost ? "vm_lost" : l == null ? "no_vm" : "active");
+            if (lost) {
+                m.put("lost_reason", s.lostReason.isEmpty() ? "its VM died; the next call says why" : s.lostReason);
+            }
             TaskConfig t = s.task;
             m.put("task_id", t == null ? "" : t.id());
             m.put("step", s.steps);

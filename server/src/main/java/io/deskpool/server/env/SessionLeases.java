@@ -4,6 +4,7 @@ import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
 import io.deskpool.core.pool.Lease;
 import io.deskpool.core.pool.LeaseEndReason;
+import io.deskpool.core.pool.LostLease;
 import io.deskpool.core.pool.VmPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,13 +44,17 @@ final class SessionLeases {
                 s.lease = pool.heartbeat(s.lease.id(), s.token);
                 return;
             } catch (DeskpoolException e) {
-                if (e.code() != ErrorCode.UNKNOWN_LEASE) {
+                if (e.code() == ErrorCode.VM_LOST) {
+                    ended = LeaseEndReason.VM_LOST;
+                } else if (e.code() != ErrorCode.UNKNOWN_LEASE) {
                     throw e;
+                } else {
+                    ended = s.leaseEnded == null ? LeaseEndReason.EXPIRED : s.leaseEnded;
                 }
-                ended = s.leaseEnded == null ? LeaseEndReason.EXPIRED : s.leaseEnded;
             }
         }
         String vm = s.lease.vmId();
+        String leaseId = s.lease.id();
         sessions.unbind(s.lease);
         s.detach();
         s.clearEpisode();
@@ -59,7 +64,9 @@ final class SessionLeases {
                     + pool.config().leaseTtl().toSeconds() + " s) and its VM was reclaimed; reset without session_id",
                     Map.of("reason", "session_expired"), null);
         }
-        s.lostReason = "VM " + vm + " was taken away: " + ended.name().toLowerCase(Locale.ROOT);
+        s.lostReason = ended == LeaseEndReason.VM_LOST
+                ? "VM " + vm + " died: " + pool.lostLease(leaseId).map(LostLease::reason).orElse("vm_lost")
+                : "VM " + vm + " was taken away: " + ended.name().toLowerCase(Locale.ROOT);
         throw new DeskpoolException(ErrorCode.VM_LOST, "the session's " + s.lostReason + "; reset the session to get a new VM",
                 Map.of("reason", "vm_lost"), null);
     }

@@ -323,7 +323,7 @@ class EnvGuestTest {
         EnvCalls.Reply lost = step(BETA, session, "pyautogui.click(10, 10)");
         JsonNode again = http.post("/env/reset", BETA, "{\"session_id\": \"" + session + "\"}").ok().json();
 
-        assertThat(lost.status()).isEqualTo(502);
+        assertThat(lost.status()).isEqualTo(410);
         assertThat(lost.json().path("error").asText()).isEqualTo("vm_lost");
         assertThat(lost.json().path("details").path("session_id").asText()).isEqualTo(session);
         assertThat(again.path("session_id").asText()).isEqualTo(session);
