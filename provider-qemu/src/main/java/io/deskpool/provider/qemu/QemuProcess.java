@@ -24,6 +24,8 @@ final class QemuProcess {
 
     private final ProcessHandle handle;
     private final Process child;
+    /** This provider asked it to stop (destroy, reboot, shutdown): its exit is no news. */
+    private volatile boolean stopRequested;
 
     private QemuProcess(ProcessHandle handle, Process child) {
         this.handle = requireNonNull(handle, "handle is null");
@@ -79,13 +81,34 @@ final class QemuProcess {
         if (!handle.isAlive()) {
             return false;
         }
+        char state = state();
+        return state == '?' ? handle.isAlive() : state != 'Z' && state != 'X';
+    }
+
+    /** Stopped by a signal (SIGSTOP, SIGTSTP) or a tracer: it runs nothing until it is continued. */
+    boolean isStopped() {
+        char state = state();
+        return state == 'T' || state == 't';
+    }
+
+    /** The state letter of {@code /proc/<pid>/stat} (R, S, D, T, Z, ...), or '?' when it cannot be read. */
+    private char state() {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(handle.pid()), "stat"));
             int end = stat.lastIndexOf(')');
-            return end < 0 || end + 2 >= stat.length() || stat.charAt(end + 2) != 'Z';
+            return end < 0 || end + 2 >= stat.length() ? '?' : stat.charAt(end + 2);
         } catch (IOException e) {
-            return handle.isAlive();
+            return '?';
         }
+    }
+
+    /** Completes when the process exits (at once for a child of this JVM, by polling for others). */
+    java.util.concurrent.CompletableFuture<ProcessHandle> onExit() {
+        return handle.onExit();
+    }
+
+    boolean stopRequested() {
+        return stopRequested;
     }
 
     /** How it ended, for error messages. */
@@ -116,6 +139,7 @@ final class QemuProcess {
 
     /** SIGTERM (QEMU shuts down cleanly on it), then SIGKILL after {@code grace}; returns once it is gone. */
     void stop(Duration grace) {
+        stopRequested = true;
         if (!isRunning()) {
             reap();
             return;
@@ -130,6 +154,7 @@ final class QemuProcess {
 
     /** Sends SIGTERM without waiting (shutdown hooks stop many VMs at once). */
     void signalStop() {
+        stopRequested = true;
         handle.destroy();
     }
 
@@ -148,6 +173,7 @@ final class QemuProcess {
     }
 
     void forceStop() {
+        stopRequested = true;
         handle.destroyForcibly();
     }
 
