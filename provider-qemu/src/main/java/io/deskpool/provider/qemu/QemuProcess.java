@@ -118,7 +118,11 @@ final class QemuProcess {
         }
         if (child != null) {
             try {
-                return "exited with code " + child.waitFor(1, TimeUnit.SECONDS);
+                if (child.waitFor(1, TimeUnit.SECONDS)) {
+                    int code = child.exitValue();
+                    // A process killed by signal N exits with 128 + N.
+                    return code > 128 && code < 160 ? "was killed by signal " + (code - 128) : "exited with code " + code;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
