@@ -141,10 +141,20 @@ final class QemuProcess {
         }
     }
 
-    /** SIGTERM (QEMU shuts down cleanly on it), then SIGKILL after {@code grace}; returns once it is gone. */
+    /**
+     * SIGTERM (QEMU shuts down cleanly on it), then SIGKILL after {@code grace}; a stopped process gets SIGKILL at
+     * once. Returns once it is gone.
+     */
     void stop(Duration grace) {
         stopRequested = true;
         if (!isRunning()) {
+            reap();
+            return;
+        }
+        if (isStopped()) {
+            // A stopped (frozen) process cannot act on SIGTERM until it is continued: waiting out the grace is waste.
+            handle.destroyForcibly();
+            awaitExit(Duration.ofSeconds(10));
             reap();
             return;
         }

@@ -54,4 +54,16 @@ class QemuProcessTest {
         assertThat(p.stopRequested()).isTrue();
         assertThat(p.isRunning()).isFalse();
     }
+
+    @Test
+    void a_frozen_process_is_killed_at_once_instead_of_after_the_grace() throws Exception {
+        QemuProcess p = started("sleep", "600");
+        new ProcessBuilder("kill", "-STOP", Long.toString(p.pid())).start().waitFor();
+
+        // The grace is far longer than the guard: a stop that waited it out would fail here.
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> p.stop(Duration.ofMinutes(5)));
+
+        assertThat(p.isRunning()).isFalse();
+    }
 }
