@@ -58,6 +58,7 @@ final class LeaseApi {
                     + s.maxAcquireWait().toSeconds() + " (ACQUIRE_MAX_WAIT), got " + waitSeconds);
         }
         Lease lease = s.pool().acquire(token, wait);
+        s.leaseJournal().record(lease);
         ctx.status(201).json(s.views().lease(lease, s.auth().identify(ctx)));
     }
 

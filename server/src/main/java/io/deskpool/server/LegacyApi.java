@@ -54,6 +54,7 @@ final class LegacyApi {
     private void startEmulator(Context ctx) {
         String token = s.auth().client(ctx);
         Lease lease = s.pool().acquire(token, s.startWait());
+        s.leaseJournal().record(lease);
         var data = s.views().emulator(lease, s.auth().identify(ctx));
         data.put("token", token);
         var body = new LinkedHashMap<String, Object>();

@@ -177,6 +177,22 @@ final class PoolLedger {
         events.add(new PoolEvent.LeaseEnded(lease, reason));
     }
 
+    /** Puts back a lease an earlier run granted, on its adopted VM (already entered as LEASED); lives a full TTL from now. */
+    Lease restore(PooledVm vm, CarriedLease carried, Duration ttl) {
+        Lease lease = new Lease(carried.leaseId(), vm.id, carried.token(), carried.grantedAt(), clock.instant().plus(ttl),
+                vm.handle);
+        vm.lease = lease;
+        leases.put(lease.id(), lease);
+        reserve(carried.token());
+        return lease;
+    }
+
+    /** A lease an earlier run granted whose VM did not survive: the client's next call is told. */
+    void loseCarried(CarriedLease carried, String why) {
+        lost.put(carried.leaseId(), new LostLease(carried.leaseId(), carried.vmId(), carried.token(), clock.instant(), why));
+        lostCount++;
+    }
+
     /** Ends the lease because its VM died and remembers it, so the client's next call is told why. */
     LostLease lose(Lease lease, String why) {
         endLease(lease, LeaseEndReason.VM_LOST);

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -104,16 +105,39 @@ public final class VmPool implements AutoCloseable {
      * destroying them by policy), then starts booting warm spares. Call once.
      */
     public void start() {
+        start(List.of());
+    }
+
+    /**
+     * As {@link #start()}, with the leases an earlier run granted: an adopted VM one of them names stays leased to
+     * that client, unreverted, for a full lease TTL from now; a lease whose VM is not adopted is lost (the client's
+     * next call gets {@code VM_LOST}).
+     */
+    public void start(Collection<CarriedLease> carried) {
         boolean exitsReported = provider.watchExits(this::vmExited);
         List<VmHandle> owned = provider.listOwned();
+        var leasedVms = new java.util.HashMap<String, CarriedLease>();
+        carried.forEach(c -> leasedVms.putIfAbsent(c.vmId(), c));
         lock.lock();
         try {
             if (started) {
                 throw new DeskpoolException(ErrorCode.INTERNAL, "pool already started");
             }
             started = true;
+            int keptLeases = 0;
             for (VmHandle h : owned) {
                 boolean adopt = config.reconcile() == ReconcilePolicy.ADOPT && ledger.size() < config.poolSize();
+                CarriedLease lease = leasedVms.remove(h.id());
+                if (adopt && lease != null) {
+                    PooledVm vm = new PooledVm(h.id(), h, VmState.LEASED, clock.instant());
+                    ledger.enter(vm, "adopted from an earlier run, still leased");
+                    ledger.restore(vm, lease, config.leaseTtl());
+                    keptLeases++;
+                    continue;
+                }
+                if (lease != null) {
+                    leasedVms.put(h.id(), lease);
+                }
                 PooledVm vm = new PooledVm(h.id(), h, adopt ? VmState.REVERTING : VmState.DESTROYING, clock.instant());
                 ledger.enter(vm, adopt ? "adopted from an earlier run" : "left by an earlier run");
                 if (adopt) {
@@ -123,9 +147,13 @@ public final class VmPool implements AutoCloseable {
                     work.destroy(vm, h);
                 }
             }
-            if (!owned.isEmpty()) {
-                log.info("Reconcile found {} VM(s) from an earlier run: {}", owned.size(),
-                        config.reconcile() == ReconcilePolicy.ADOPT ? "adopting up to the pool size" : "destroying them");
+            for (CarriedLease lost : leasedVms.values()) {
+                ledger.loseCarried(lost, "its VM " + lost.vmId() + " was not there to adopt when the server started again");
+            }
+            if (!owned.isEmpty() || !carried.isEmpty()) {
+                log.info("Reconcile found {} VM(s) from an earlier run: {}; {} lease(s) kept, {} lost", owned.size(),
+                        config.reconcile() == ReconcilePolicy.ADOPT ? "adopting up to the pool size" : "destroying them",
+                        keptLeases, leasedVms.size());
             }
             fill();
         } finally {

@@ -2,17 +2,20 @@ package io.deskpool.server.chaos;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 
 /** {@code deskpool chaos} arguments. */
 record ChaosOptions(Duration length, int clients, int vms, String provider, boolean json, Duration healthInterval,
-                    Duration faultEvery, Duration freeze, long seed, Optional<Path> workDir, int episodeClients) {
+                    Duration faultEvery, Duration freeze, long seed, Optional<Path> workDir, int episodeClients,
+                    Set<FaultKind> faults) {
 
     static final String USAGE = """
             Usage: java -jar deskpool.jar chaos [--minutes M] [--clients N] [--vms V] [--provider qemu|docker] [--json]
                                                  [--health-interval S] [--fault-every S] [--freeze S] [--seed X]
-                                                 [--work-dir DIR]
+                                                 [--work-dir DIR] [--faults KIND,KIND...]
               Starts a server on the provider (QEMU by default) as a child process with POOL_SIZE=V, and N clients:
               most lease VMs through /v1/leases, write their id into the VM through its /execute, check it and
               release; every third runs env episodes (reset, steps, evaluate, close). Meanwhile it injects faults
@@ -23,7 +26,8 @@ record ChaosOptions(Duration length, int clients, int vms, String provider, bool
               clean, that no token holds more VMs than its limit, that a lease on a VM that died is told so within
               HEALTH_INTERVAL + 5 s, that /status answers within 1 s (except while the server restarts), and that
               no VM is left after the final graceful stop. Prints a table, or with --json the JSON report; exits 1
-              on any violation.
+              on any violation. --faults limits the kinds (kill_leased, kill_warm, kill_reverting, kill_booting,
+              freeze, server_kill, disk_full, docker_restart).
               Defaults: --minutes 3 --clients 4 --vms 3 --health-interval 10 --fault-every 15 --freeze 30""";
 
     static ChaosOptions parse(List<String> args) {
@@ -37,6 +41,7 @@ record ChaosOptions(Duration length, int clients, int vms, String provider, bool
         double freeze = 30;
         long seed = System.nanoTime();
         Path workDir = null;
+        Set<FaultKind> faults = EnumSet.allOf(FaultKind.class);
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             if (a.equals("--help") || a.equals("-h")) {
@@ -65,16 +70,29 @@ record ChaosOptions(Duration length, int clients, int vms, String provider, bool
                 case "--freeze" -> freeze = positive(a, v);
                 case "--seed" -> seed = (long) whole(a, v, 0);
                 case "--work-dir" -> workDir = Path.of(v);
+                case "--faults" -> faults = faultKinds(v);
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
         return new ChaosOptions(seconds(minutes * 60), clients, vms, provider, json, seconds(health),
-                seconds(faultEvery), seconds(freeze), seed, Optional.ofNullable(workDir), clients / 3);
+                seconds(faultEvery), seconds(freeze), seed, Optional.ofNullable(workDir), clients / 3, faults);
     }
 
     /** Clients that lease VMs through /v1/leases (the others run env episodes). */
     int leaseClients() {
         return clients - episodeClients;
+    }
+
+    private static Set<FaultKind> faultKinds(String list) {
+        Set<FaultKind> kinds = EnumSet.noneOf(FaultKind.class);
+        for (String name : list.split(",")) {
+            try {
+                kinds.add(FaultKind.valueOf(name.strip().toUpperCase(java.util.Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--faults: unknown fault kind '" + name.strip() + "'");
+            }
+        }
+        return kinds;
     }
 
     private static Duration seconds(double s) {

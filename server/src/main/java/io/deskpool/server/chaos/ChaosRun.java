@@ -176,6 +176,12 @@ final class ChaosRun {
         } else {
             ledger.skipped(FaultKind.DOCKER_RESTART, "docker provider only");
         }
+        for (FaultKind k : List.copyOf(kinds)) {
+            if (!options.faults().contains(k)) {
+                kinds.remove(k);
+                ledger.skipped(k, "not asked for (--faults)");
+            }
+        }
         return kinds;
     }
 

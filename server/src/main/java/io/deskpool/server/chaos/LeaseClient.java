@@ -33,7 +33,7 @@ final class LeaseClient implements Runnable {
 
     LeaseClient(String id, String token, ServerProcess server, ChaosHttp http, ChaosLedger ledger, ChaosClock clock,
                 long seed) {
-        this(id, token, server, http, ledger, clock, seed, Duration.ofSeconds(12));
+        this(id, token, server, http, ledger, clock, seed, Duration.ofSeconds(20));
     }
 
     LeaseClient(String id, String token, ServerProcess server, ChaosHttp http, ChaosLedger ledger, ChaosClock clock,
@@ -95,7 +95,7 @@ final class LeaseClient implements Runnable {
             }
             long use = maxUse.toMillis() / 3 + random.nextInt((int) Math.max(1, maxUse.toMillis() * 2 / 3));
             long useUntil = System.nanoTime() + Duration.ofMillis(use).toNanos();
-            int heartbeatEvery = 2 + random.nextInt(4);
+            int heartbeatEvery = 3 + random.nextInt(6);
             for (int i = 1; clock.running() && System.nanoTime() < useUntil; i++) {
                 clock.pause(Duration.ofSeconds(1));
                 // Like an agent: act on the VM every second, heartbeat now and then.
