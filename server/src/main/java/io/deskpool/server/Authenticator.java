@@ -67,7 +67,7 @@ final class Authenticator {
         Optional<String> token = presented.map(String::trim).filter(t -> !t.isEmpty());
         boolean admin = token.isPresent() && adminToken.isPresent() && TokenRegistry.sameToken(token.get(), adminToken.get());
         // Without required tokens any name is a client; with them, only a token that exists now.
-        boolean known = admin || (token.isPresent() && (!requireToken || tokens.match(token.get()).isPresent()));
+        boolean known = admin || (token.isPresent() && (!requireToken || tokens.isKnown(token.get())));
         return new Caller(token, admin, known, tokens.labels());
     }
 

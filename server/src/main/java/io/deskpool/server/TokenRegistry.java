@@ -62,6 +62,7 @@ final class TokenRegistry {
         return quotas;
     }
 
+    /** Whether {@code token} is a known token now (compared in constant time). */
     boolean isKnown(String token) {
         return match(token).isPresent();
     }
