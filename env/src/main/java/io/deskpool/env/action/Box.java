@@ -10,7 +10,6 @@ import java.util.regex.Pattern;
 record Box(double x1, double y1, double x2, double y2) {
     /** Larger than any screen in any coordinate system: past it a number is garbage, not a place. */
     static final double MAX_ABS_COORDINATE = 1_000_000;
-    private static final Pattern NUMBER = Pattern.compile("[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?");
     private static final Pattern SEPARATOR = Pattern.compile("\\s*,\\s*|\\s+");
 
     /**
@@ -30,7 +29,7 @@ record Box(double x1, double y1, double x2, double y2) {
         }
         double[] n = new double[parts.length];
         for (int i = 0; i < parts.length; i++) {
-            if (!NUMBER.matcher(parts[i]).matches()) {
+            if (!PythonFloat.DECIMAL.matcher(parts[i]).matches()) {
                 throw new ParseFailure("a box coordinate is not a number: " + ParseFailure.excerpt(parts[i])
                         + " in " + ParseFailure.excerpt(text));
             }

@@ -43,6 +43,15 @@ final class PythonCall {
         return keyword(name, PythonStringLiteral.repr(text));
     }
 
+    /** Statements one per line, as one piece of code. */
+    static String lines(PythonCall... statements) {
+        StringBuilder code = new StringBuilder();
+        for (PythonCall statement : statements) {
+            code.append(code.length() == 0 ? "" : "\n").append(statement.code());
+        }
+        return code.toString();
+    }
+
     String code() {
         return function + "(" + String.join(", ", arguments) + ")";
     }

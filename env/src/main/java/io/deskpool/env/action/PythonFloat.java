@@ -3,12 +3,16 @@ package io.deskpool.env.action;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
+import java.util.regex.Pattern;
 
 /**
  * Python's {@code round(x, n)} and {@code repr(x)} for floats, so coordinates read exactly as the reference
  * implementations write them into code ({@code 496.894}, {@code 960.0}).
  */
 final class PythonFloat {
+    /** The decimal forms of a number the parsers accept from a model ({@code 12}, {@code -3.5}, {@code .5}, {@code 1e3}). */
+    static final Pattern DECIMAL = Pattern.compile("[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?");
+
     private PythonFloat() {
     }
 

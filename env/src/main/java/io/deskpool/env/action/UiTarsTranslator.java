@@ -4,7 +4,6 @@ import io.deskpool.env.spi.GuestAction;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Collectors;
 
 /**
  * Turns one UI-TARS action into pyautogui code, as the reference ({@code parsing_response_to_pyautogui_code}
@@ -155,6 +154,6 @@ final class UiTarsTranslator {
     }
 
     private static GuestAction code(PythonCall... statements) {
-        return new GuestAction.Code(List.of(statements).stream().map(PythonCall::code).collect(Collectors.joining("\n")));
+        return new GuestAction.Code(PythonCall.lines(statements));
     }
 }
