@@ -61,7 +61,8 @@ final class Computer13Translator {
             case "DOUBLE_CLICK" -> pointer(parameters, "pyautogui.doubleClick", actionType, false);
             case "DRAG_TO" -> dragTo(parameters);
             case "SCROLL" -> scroll(parameters);
-            case "TYPING" -> code(PythonCall.of("pyautogui.typewrite").string(text(parameters, "text", actionType)));
+            case "TYPING" -> code(PythonCall.of("pyautogui.typewrite")
+                    .string(PythonStringLiteral.requireTypable(text(parameters, "text", actionType), "TYPING text")));
             case "PRESS" -> code(PythonCall.of("pyautogui.press").string(key(parameters, actionType)));
             case "KEY_DOWN" -> code(PythonCall.of("pyautogui.keyDown").string(key(parameters, actionType)));
             case "KEY_UP" -> code(PythonCall.of("pyautogui.keyUp").string(key(parameters, actionType)));
@@ -158,6 +159,9 @@ final class Computer13Translator {
         JsonNode keys = p.get("keys");
         if (keys == null || !keys.isArray() || keys.isEmpty()) {
             throw new ParseFailure("HOTKEY needs \"keys\", a list of keys such as [\"ctrl\", \"c\"]");
+        }
+        if (keys.size() > PythonCall.MAX_ARGUMENTS) {
+            throw new ParseFailure("HOTKEY has " + keys.size() + " keys, more than " + PythonCall.MAX_ARGUMENTS);
         }
         PythonCall call = PythonCall.of("pyautogui.hotkey");
         for (Iterator<JsonNode> it = keys.elements(); it.hasNext(); ) {

@@ -9,6 +9,9 @@ import java.util.List;
  * and strings, positional then keyword arguments; no variables or expressions).
  */
 final class PythonCall {
+    /** The most arguments the test guest's Python reader takes in one call; more than any key chord needs. */
+    static final int MAX_ARGUMENTS = 16;
+
     private final String function;
     private final List<String> arguments = new ArrayList<>();
 

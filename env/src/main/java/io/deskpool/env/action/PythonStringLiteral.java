@@ -94,6 +94,29 @@ final class PythonStringLiteral {
     }
 
     /**
+     * Text to type or a key name, checked: no NUL and no half of a surrogate pair. No keyboard types those, and the
+     * test guest's Python reader refuses their escapes ({@code \x00}, {@code \ud800}), so they end as unparsed
+     * output rather than as code that fails in the VM.
+     *
+     * @param what what the text is, for the message, e.g. {@code type() content}
+     * @return {@code text}
+     */
+    static String requireTypable(String text, String what) throws ParseFailure {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean pairedHigh = Character.isHighSurrogate(c) && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1));
+            if (c == 0 || (Character.isSurrogate(c) && !pairedHigh)) {
+                throw new ParseFailure(what + " has a character no keyboard types: U+" + String.format("%04X", (int) c));
+            }
+            if (pairedHigh) {
+                i++;
+            }
+        }
+        return text;
+    }
+
+    /**
      * Python's {@code repr(text)}: single quotes unless the text has a single quote and no double quote; backslash,
      * the quote, tab, newline and carriage return escaped; other unprintable characters as {@code \xhh},
      * {@code \\uhhhh} or {@code \Uhhhhhhhh}.

@@ -91,8 +91,8 @@ final class UiTarsTranslator {
     }
 
     private GuestAction type(UiTarsCall call) throws ParseFailure {
-        String content = call.argument("content")
-                .orElseThrow(() -> new ParseFailure("type() needs content='...'"));
+        String content = PythonStringLiteral.requireTypable(call.argument("content")
+                .orElseThrow(() -> new ParseFailure("type() needs content='...'")), "type() content");
         String text = content;
         boolean enter = false;
         while (text.endsWith("\n") || text.endsWith("\\n")) {
@@ -105,9 +105,13 @@ final class UiTarsTranslator {
     }
 
     private GuestAction hotkey(UiTarsCall call) throws ParseFailure {
-        List<String> keys = UiTarsKeys.combination(call.argument("key", "hotkey").orElse(""));
+        List<String> keys = UiTarsKeys.combination(PythonStringLiteral.requireTypable(
+                call.argument("key", "hotkey").orElse(""), "hotkey() key"));
         if (keys.isEmpty()) {
             throw new ParseFailure("hotkey() needs key='...', e.g. key='ctrl c'");
+        }
+        if (keys.size() > PythonCall.MAX_ARGUMENTS) {
+            throw new ParseFailure("hotkey() has " + keys.size() + " keys, more than " + PythonCall.MAX_ARGUMENTS);
         }
         PythonCall hotkey = PythonCall.of("pyautogui.hotkey");
         keys.forEach(hotkey::string);
@@ -115,7 +119,8 @@ final class UiTarsTranslator {
     }
 
     private static GuestAction key(UiTarsCall call, String function, String... names) throws ParseFailure {
-        String key = call.argument(names).map(String::strip).orElse("");
+        String key = PythonStringLiteral.requireTypable(call.argument(names).map(String::strip).orElse(""),
+                call.function() + "() key");
         if (key.isEmpty()) {
             throw new ParseFailure(call.function() + "() needs key='...'");
         }
