@@ -38,12 +38,7 @@ final class FencedBlocks {
                 return blocks;
             }
             String language = tagged ? text.substring(wordStart, wordEnd) : "";
-            String body = text.substring(bodyStart, close).strip();
-            if (body.isEmpty() && tagged) {
-                body = language; // ```WAIT\n``` is the word, not a language
-                language = "";
-            }
-            blocks.add(new Block(language, body));
+            blocks.add(new Block(language, text.substring(bodyStart, close).strip()));
             from = close + FENCE.length();
         }
     }

@@ -47,7 +47,11 @@ public final class PyautoguiParser implements ActionParser {
             return List.of(whole.get());
         }
         List<String> bodies = new ArrayList<>();
-        FencedBlocks.find(text).forEach(block -> bodies.add(block.body()));
+        for (FencedBlocks.Block block : FencedBlocks.find(text)) {
+            // ```WAIT\n``` reads as an empty block in language "WAIT"; it means the word
+            boolean word = block.body().isEmpty() && SpecialAction.of(block.language()).isPresent();
+            bodies.add(word ? block.language() : block.body());
+        }
         if (bodies.isEmpty()) {
             if (text.contains("```")) {
                 throw new ParseFailure("a ``` code block is not closed");
