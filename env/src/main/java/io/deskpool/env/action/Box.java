@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 record Box(double x1, double y1, double x2, double y2) {
     /** Larger than any screen in any coordinate system: past it a number is garbage, not a place. */
     static final double MAX_ABS_COORDINATE = 1_000_000;
-    private static final Pattern SEPARATOR = Pattern.compile("\\s*,\\s*|\\s+");
+    private static final Pattern COMMA = Pattern.compile(",");
+    private static final Pattern SPACES = Pattern.compile("\\s++");
 
     /**
      * Reads a box as the reference does: tags and brackets dropped, numbers split at commas (or spaces, for the
@@ -23,12 +24,13 @@ record Box(double x1, double y1, double x2, double y2) {
         String bare = text.replace("<|box_start|>", "").replace("<|box_end|>", "")
                 .replace("<point>", "").replace("</point>", "").replace("<bbox>", "").replace("</bbox>", "")
                 .replace("(", "").replace(")", "").replace("[", "").replace("]", "").strip();
-        String[] parts = bare.isEmpty() ? new String[0] : SEPARATOR.split(bare, -1);
+        String[] parts = bare.isEmpty() ? new String[0] : (bare.indexOf(',') >= 0 ? COMMA : SPACES).split(bare, -1);
         if (parts.length != 2 && parts.length != 4) {
             throw new ParseFailure("a box needs 2 numbers (x,y) or 4 (x1,y1,x2,y2), got " + ParseFailure.excerpt(text));
         }
         double[] n = new double[parts.length];
         for (int i = 0; i < parts.length; i++) {
+            parts[i] = parts[i].strip();
             if (!PythonFloat.DECIMAL.matcher(parts[i]).matches()) {
                 throw new ParseFailure("a box coordinate is not a number: " + ParseFailure.excerpt(parts[i])
                         + " in " + ParseFailure.excerpt(text));

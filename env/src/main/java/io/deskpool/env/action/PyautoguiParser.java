@@ -80,7 +80,7 @@ public final class PyautoguiParser implements ActionParser {
         int lastBreak = Math.max(body.lastIndexOf('\n'), body.lastIndexOf(';'));
         Optional<GuestAction> last = lastBreak < 0 ? Optional.empty() : SpecialAction.of(body.substring(lastBreak + 1));
         if (last.isPresent()) {
-            String code = stripTrailingSemicolons(body.substring(0, lastBreak));
+            String code = SpecialAction.withoutTrailingSemicolons(body.substring(0, lastBreak));
             if (!code.isEmpty()) {
                 actions.add(new GuestAction.Code(code));
             }
@@ -88,13 +88,5 @@ public final class PyautoguiParser implements ActionParser {
         } else if (!body.isEmpty()) {
             actions.add(new GuestAction.Code(body));
         }
-    }
-
-    private static String stripTrailingSemicolons(String code) {
-        String s = code.strip();
-        while (s.endsWith(";")) {
-            s = s.substring(0, s.length() - 1).strip();
-        }
-        return s;
     }
 }

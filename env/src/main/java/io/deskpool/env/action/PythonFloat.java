@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  */
 final class PythonFloat {
     /** The decimal forms of a number the parsers accept from a model ({@code 12}, {@code -3.5}, {@code .5}, {@code 1e3}). */
-    static final Pattern DECIMAL = Pattern.compile("[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?");
+    static final Pattern DECIMAL = Pattern.compile("[+-]?+(?:\\d++(?:\\.\\d*+)?+|\\.\\d++)(?:[eE][+-]?+\\d++)?+");
 
     private PythonFloat() {
     }

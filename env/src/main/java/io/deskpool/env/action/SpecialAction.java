@@ -11,15 +11,20 @@ final class SpecialAction {
 
     /** The action {@code text} names, ignoring surrounding white space and trailing {@code ;}. */
     static Optional<GuestAction> of(String text) {
-        String word = text.strip();
-        while (word.endsWith(";")) {
-            word = word.substring(0, word.length() - 1).strip();
-        }
-        return switch (word) {
+        return switch (withoutTrailingSemicolons(text)) {
             case "WAIT" -> Optional.of(new GuestAction.Wait());
             case "DONE" -> Optional.of(new GuestAction.Done());
             case "FAIL" -> Optional.of(new GuestAction.Fail());
             default -> Optional.empty();
         };
+    }
+
+    /** {@code text} stripped of white space and of {@code ;} at its end. */
+    static String withoutTrailingSemicolons(String text) {
+        int end = text.length();
+        while (end > 0 && (text.charAt(end - 1) == ';' || Character.isWhitespace(text.charAt(end - 1)))) {
+            end--;
+        }
+        return text.substring(0, end).strip();
     }
 }

@@ -93,12 +93,12 @@ final class UiTarsTranslator {
     private GuestAction type(UiTarsCall call) throws ParseFailure {
         String content = PythonStringLiteral.requireTypable(call.argument("content")
                 .orElseThrow(() -> new ParseFailure("type() needs content='...'")), "type() content");
-        String text = content;
-        boolean enter = false;
-        while (text.endsWith("\n") || text.endsWith("\\n")) {
-            text = text.substring(0, text.length() - (text.endsWith("\n") ? 1 : 2));
-            enter = true;
+        int end = content.length();
+        while (end > 0 && (content.charAt(end - 1) == '\n' || content.startsWith("\\n", end - 2))) {
+            end -= content.charAt(end - 1) == '\n' ? 1 : 2;
         }
+        String text = content.substring(0, end);
+        boolean enter = end < content.length();
         PythonCall write = PythonCall.of("pyautogui.write").string(text).keyword("interval", "0.1");
         PythonCall pause = PythonCall.of("time.sleep").literal("0.5");
         return enter ? code(write, pause, PythonCall.of("pyautogui.press").string("enter")) : code(write, pause);

@@ -158,7 +158,11 @@ final class GuestPythonSubset {
         if (pos == start || pos - start > MAX_NUMBER_CHARS) {
             throw new IllegalStateException("bad number literal");
         }
-        Double.parseDouble(code.substring(start, pos).replace("_", ""));
+        try {
+            Double.parseDouble(code.substring(start, pos).replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("invalid decimal literal");
+        }
     }
 
     private void string() {
