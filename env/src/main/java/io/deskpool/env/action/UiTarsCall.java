@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -27,6 +28,7 @@ record UiTarsCall(String function, Map<String, String> arguments) {
     private static final Set<String> FREE_TEXT_FUNCTIONS = Set.of("type", "finished");
 
     UiTarsCall {
+        Objects.requireNonNull(function, "function");
         arguments = Collections.unmodifiableMap(new LinkedHashMap<>(arguments));
     }
 

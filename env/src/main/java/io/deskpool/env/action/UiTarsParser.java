@@ -19,7 +19,8 @@ import java.util.Optional;
  * </pre>
  *
  * <p>The actions are what follows the last {@code Action:}; several actions are separated by a blank line after a
- * {@code )}, as UI-TARS writes them, and each becomes one {@link GuestAction} (see {@link UiTarsTranslator} for
+ * {@code )}, as UI-TARS writes them (so, as in UI-TARS' parser, typed text holding {@code )} and a blank line is
+ * cut there), and each becomes one {@link GuestAction} (see {@link UiTarsTranslator} for
  * the code of each, {@link UiTarsCall} for the call syntax, {@link Box} for points and boxes, {@link ScreenMapping}
  * for the coordinates). As in ARPO's env worker, a {@code finished}, {@code wait}, {@code call_user} or
  * {@code error_env} among them replaces the whole list with its DONE, WAIT or FAIL.

@@ -39,7 +39,9 @@ import java.util.Locale;
  *       error here; the reference runs an empty step and rewards its format;</li>
  *   <li>the code has no {@code import} lines and no docstring holding the thought: the engine runs it with
  *       OSWorld's {@code import pyautogui; import time} prefix, and the test guest does not take bare string
- *       statements.</li>
+ *       statements;</li>
+ *   <li>key names are mapped as {@link UiTarsKeys} says (arrows everywhere, {@code ctrl+c} split); text with a
+ *       NUL or half a surrogate pair, and chords of more than {@value PythonCall#MAX_ARGUMENTS} keys, are errors.</li>
  * </ul>
  */
 final class UiTarsTranslator {
@@ -73,7 +75,7 @@ final class UiTarsTranslator {
             case "wait" -> new GuestAction.Wait();
             case "finished" -> new GuestAction.Done();
             case "call_user", "error_env" -> new GuestAction.Fail();
-            default -> throw new ParseFailure("unknown action '" + call.function() + "'; UI-TARS actions are "
+            default -> throw new ParseFailure("unknown action " + ParseFailure.excerpt(call.function()) + "; UI-TARS actions are "
                     + String.join(", ", ACTIONS));
         };
     }
