@@ -27,8 +27,10 @@ final class PoolMetrics implements PoolListener {
     private final Timer reverts;
     private final Timer revertFailures;
     private final Timer leaseWait;
+    private final TokenRedactor labels;
 
-    PoolMetrics(VmPool pool) {
+    PoolMetrics(VmPool pool, TokenRedactor labels) {
+        this.labels = labels;
         for (VmState state : VmState.values()) {
             Gauge.builder("deskpool_vms", pool, p -> p.status().count(state))
                     .description("VMs in the pool by state").tag("state", state.name().toLowerCase(Locale.ROOT))
@@ -67,7 +69,7 @@ final class PoolMetrics implements PoolListener {
         } else if (event instanceof PoolEvent.QuotaRejected q) {
             Counter.builder("deskpool_quota_rejections")
                     .description("Acquires refused because the token was at its limit")
-                    .tag("token", TokenRedactor.redact(q.token())).register(registry).increment();
+                    .tag("token", labels.redact(q.token())).register(registry).increment();
         } else if (event instanceof PoolEvent.VmLost l) {
             Counter.builder("deskpool_vms_lost").description("VMs that died (process ended or failed health checks)")
                     .tag("while", l.leaseId().isEmpty() ? "idle" : "leased").register(registry).increment();

@@ -26,8 +26,9 @@ final class ServerProcess implements AutoCloseable {
     private final String baseUrl;
     private final ChaosHttp http;
     private Process process;
-    /** From a kill until the restarted server answers: /status may not answer meanwhile. */
+    /** From a kill until the restarted server answers /status within the bound: it may not answer meanwhile. */
     private volatile boolean restarting = true;
+    private volatile long upSinceNanos;
 
     ServerProcess(Map<String, String> environment, Path logFile, int port, ChaosHttp http) {
         this.environment = Map.copyOf(environment);
@@ -42,6 +43,11 @@ final class ServerProcess implements AutoCloseable {
 
     boolean restarting() {
         return restarting;
+    }
+
+    /** Seconds since the server last came up. */
+    double upSeconds() {
+        return (System.nanoTime() - upSinceNanos) / 1e9;
     }
 
     /** Starts the server and waits until /status answers; fails if it does not within {@code timeout}. */
@@ -60,7 +66,10 @@ final class ServerProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IOException("the server exited during its start (code " + process.exitValue() + "); see " + logFile);
             }
-            if (http.send("GET", baseUrl + "/status", null, null, Duration.ofSeconds(2)).status() == 200) {
+            ChaosHttp.Reply status = http.send("GET", baseUrl + "/status", null, null, Duration.ofSeconds(2));
+            // Up means answering as promptly as the monitor requires; a JVM that just started is still warming up.
+            if (status.status() == 200 && status.receivedNanos() - status.sentNanos() <= StatusMonitor.BOUND.toNanos()) {
+                upSinceNanos = System.nanoTime();
                 restarting = false;
                 log.info("Server up (pid {})", process.pid());
                 return;

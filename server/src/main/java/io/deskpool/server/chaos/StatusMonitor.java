@@ -33,8 +33,9 @@ final class StatusMonitor implements Runnable {
                 if (!server.restarting()) {
                     slowest = Math.max(slowest, took);
                     if (r.status() != 200 || took > BOUND.toMillis() / 1000.0) {
-                        ledger.violation(Invariant.STATUS_SLOW, String.format(Locale.ROOT, "/status answered %d after %.2f s",
-                                r.status(), took));
+                        ledger.violation(Invariant.STATUS_SLOW, String.format(Locale.ROOT,
+                                "/status answered %d after %.2f s, %.0f s after the server came up", r.status(), took,
+                                server.upSeconds()));
                     }
                 }
             }
