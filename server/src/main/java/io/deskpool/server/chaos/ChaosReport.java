@@ -62,7 +62,7 @@ final class ChaosReport {
         out.printf(Locale.ROOT, "chaos: %s, %.1f min, %s clients, %s VMs, health interval %s s%n", report.get("provider"),
                 (Double) report.get("minutes"), report.get("clients"), report.get("vms"), report.get("health_interval_seconds"));
         out.println();
-        out.println("| fault | injected | recovery p50 (s) | recovery p99 (s) | not recovered |");
+        out.println("| fault | injected | recovery p50 (s) | recovery p99 (s) | not recovered (by the end) |");
         out.println("|---|---|---|---|---|");
         Map<?, ?> faults = (Map<?, ?>) report.get("faults");
         Map<?, ?> recovery = (Map<?, ?>) report.get("recovery_seconds");

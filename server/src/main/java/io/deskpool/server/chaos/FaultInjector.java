@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 final class FaultInjector implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(FaultInjector.class);
     /** The last stretch of the run without new faults. */
-    static final Duration QUIET_END = Duration.ofSeconds(30);
+    static final Duration QUIET_END = Duration.ofSeconds(45);
     private static final Duration WATCH_LIMIT = Duration.ofMinutes(5);
     private static final Duration CALL = Duration.ofSeconds(5);
 
@@ -241,7 +241,7 @@ final class FaultInjector implements Runnable {
                     }
                 }
                 if (!sleep(250)) {
-                    return;
+                    break; // the run ended before it recovered
                 }
             }
             ledger.notRecovered(kind);
@@ -273,7 +273,7 @@ final class FaultInjector implements Runnable {
                     return;
                 }
                 if (!sleep(250)) {
-                    return;
+                    break; // the run ended before it recovered
                 }
             }
             ledger.notRecovered(kind);
