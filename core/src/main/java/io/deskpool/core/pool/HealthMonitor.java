@@ -67,7 +67,7 @@ final class HealthMonitor {
         var targets = new ArrayList<Target>();
         pool.lock.lock();
         try {
-            if (pool.closed) {
+            if (pool.policy.closed) {
                 return;
             }
             for (PooledVm vm : pool.ledger.allVms()) {
@@ -99,7 +99,7 @@ final class HealthMonitor {
                 }
                 pool.lock.lock();
                 try {
-                    pool.healthChecked(t.vm(), t.in(), t.leaseId(), seen);
+                    pool.policy.healthChecked(t.vm(), t.in(), t.leaseId(), seen);
                 } finally {
                     pool.unlockAndDeliver();
                 }

@@ -109,9 +109,9 @@ final class PoolWork {
                 vm.handle = handle;
                 pool.breaker.success();
                 pool.events().add(new PoolEvent.BootFinished(vm.id, true, took, "ready"));
-                pool.offer(vm);
+                pool.policy.offer(vm);
                 // A closed breaker lets the boots it held back start now, not when their backoff would have ended.
-                pool.fill();
+                pool.policy.fill();
             } finally {
                 pool.unlockAndDeliver();
             }
@@ -127,7 +127,7 @@ final class PoolWork {
                     vm.handle = handle;
                 }
                 pool.events().add(new PoolEvent.BootFinished(vm.id, false, took, message(e)));
-                pool.quarantine(vm, "boot failed: " + message(e));
+                pool.policy.quarantine(vm, "boot failed: " + message(e));
             } finally {
                 pool.unlockAndDeliver();
             }
@@ -154,7 +154,7 @@ final class PoolWork {
                 vm.reverts++;
                 pool.events().add(new PoolEvent.RevertFinished(vm.id, true,
                         result.path().name().toLowerCase(Locale.ROOT), took, "clean"));
-                pool.offer(vm);
+                pool.policy.offer(vm);
             } finally {
                 pool.unlockAndDeliver();
             }
@@ -164,7 +164,7 @@ final class PoolWork {
             try {
                 pool.breaker.failure("revert of " + vm.id + " failed: " + message(e), pool.clock().instant());
                 pool.events().add(new PoolEvent.RevertFinished(vm.id, false, "", took, message(e)));
-                pool.quarantine(vm, "revert failed: " + message(e));
+                pool.policy.quarantine(vm, "revert failed: " + message(e));
             } finally {
                 pool.unlockAndDeliver();
             }
@@ -177,7 +177,7 @@ final class PoolWork {
             pool.lock.lock();
             try {
                 vm.destroyRunning = false;
-                pool.leave(vm);
+                pool.policy.leave(vm);
             } finally {
                 pool.unlockAndDeliver();
             }

@@ -6,7 +6,6 @@ import io.deskpool.core.spi.Provider;
 import io.deskpool.core.spi.VmExit;
 import io.deskpool.core.spi.VmHandle;
 import io.deskpool.core.spi.VmHealth;
-import io.deskpool.core.spi.VmSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +16,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -54,14 +52,9 @@ public final class VmPool implements AutoCloseable {
     final ReentrantLock lock = new ReentrantLock();
     final PoolLedger ledger;
     final CircuitBreaker breaker;
-    private final PoolWork work;
+    final PoolPolicy policy;
+    final PoolWork work;
     private final HealthMonitor health;
-    /** When a fill is already scheduled for the end of a boot backoff; null when none is. */
-    private Instant fillScheduledAt;
-    private boolean started;
-    boolean closed;
-    private boolean destroyOnClose;
-
     private final ScheduledExecutorService housekeeper;
 
     public VmPool(Provider provider, PoolConfig config, TokenQuotas quotas, Clock clock) {
@@ -71,9 +64,10 @@ public final class VmPool implements AutoCloseable {
         this.clock = requireNonNull(clock, "clock is null");
         this.ledger = new PoolLedger(events, clock);
         this.breaker = new CircuitBreaker(config.breakerThreshold(), config.bootBackoff(), config.maxBootBackoff());
+        this.housekeeper = Executors.newSingleThreadScheduledExecutor(PoolThreads.named("deskpool-housekeeper"));
+        this.policy = new PoolPolicy(this, housekeeper);
         this.work = new PoolWork(this, provider, provider.baseSpec());
         this.health = new HealthMonitor(this, provider);
-        this.housekeeper = Executors.newSingleThreadScheduledExecutor(PoolThreads.named("deskpool-housekeeper"));
     }
 
     public void addListener(PoolListener listener) {
@@ -116,46 +110,14 @@ public final class VmPool implements AutoCloseable {
     public void start(Collection<CarriedLease> carried) {
         boolean exitsReported = provider.watchExits(this::vmExited);
         List<VmHandle> owned = provider.listOwned();
-        var leasedVms = new java.util.HashMap<String, CarriedLease>();
-        carried.forEach(c -> leasedVms.putIfAbsent(c.vmId(), c));
         lock.lock();
         try {
-            if (started) {
+            if (policy.started) {
                 throw new DeskpoolException(ErrorCode.INTERNAL, "pool already started");
             }
-            started = true;
-            int keptLeases = 0;
-            for (VmHandle h : owned) {
-                boolean adopt = config.reconcile() == ReconcilePolicy.ADOPT && ledger.size() < config.poolSize();
-                CarriedLease lease = leasedVms.remove(h.id());
-                if (adopt && lease != null) {
-                    PooledVm vm = new PooledVm(h.id(), h, VmState.LEASED, clock.instant());
-                    ledger.enter(vm, "adopted from an earlier run, still leased");
-                    ledger.restore(vm, lease, config.leaseTtl());
-                    keptLeases++;
-                    continue;
-                }
-                if (lease != null) {
-                    leasedVms.put(h.id(), lease);
-                }
-                PooledVm vm = new PooledVm(h.id(), h, adopt ? VmState.REVERTING : VmState.DESTROYING, clock.instant());
-                ledger.enter(vm, adopt ? "adopted from an earlier run" : "left by an earlier run");
-                if (adopt) {
-                    work.revert(vm, h);
-                } else {
-                    vm.destroyRunning = true;
-                    work.destroy(vm, h);
-                }
-            }
-            for (CarriedLease lost : leasedVms.values()) {
-                ledger.loseCarried(lost, "its VM " + lost.vmId() + " was not there to adopt when the server started again");
-            }
-            if (!owned.isEmpty() || !carried.isEmpty()) {
-                log.info("Reconcile found {} VM(s) from an earlier run: {}; {} lease(s) kept, {} lost", owned.size(),
-                        config.reconcile() == ReconcilePolicy.ADOPT ? "adopting up to the pool size" : "destroying them",
-                        keptLeases, leasedVms.size());
-            }
-            fill();
+            policy.started = true;
+            policy.reconcile(owned, carried);
+            policy.fill();
         } finally {
             unlockAndDeliver();
         }
@@ -201,14 +163,14 @@ public final class VmPool implements AutoCloseable {
                     }
                     ledger.reserve(token);
                     reserved = true;
-                } else if (closed) {
+                } else if (policy.closed) {
                     ledger.unreserve(token);
                     throw new DeskpoolException(ErrorCode.POOL_CLOSED, "the pool is shutting down");
                 }
                 spare = ledger.hasWaiters() ? null : ledger.firstWarm();
                 if (spare != null && config.healthTimeout().isZero()) {
                     Lease lease = ledger.grant(spare, token, Duration.ofNanos(System.nanoTime() - startNanos), config.leaseTtl());
-                    fill();
+                    policy.fill();
                     return lease;
                 }
                 if (spare != null) {
@@ -218,7 +180,7 @@ public final class VmPool implements AutoCloseable {
                 } else {
                     waiter = new Waiter(token, startNanos);
                     ledger.addWaiter(waiter);
-                    fill();
+                    policy.fill();
                 }
             } finally {
                 unlockAndDeliver();
@@ -231,17 +193,17 @@ public final class VmPool implements AutoCloseable {
             try {
                 spare.checkRunning = false;
                 if (spare.state == VmState.CHECKING) {
-                    if (seen.isHealthy() && !closed) {
+                    if (seen.isHealthy() && !policy.closed) {
                         Lease lease = ledger.grant(spare, token, Duration.ofNanos(System.nanoTime() - startNanos),
                                 config.leaseTtl());
-                        fill();
+                        policy.fill();
                         return lease;
                     }
                     if (seen.isHealthy()) {
-                        offer(spare);
+                        policy.offer(spare);
                     } else {
                         events.add(new PoolEvent.VmLost(spare.id, "", seen.detail()));
-                        quarantine(spare, "failed its check before hand-out: " + seen.detail());
+                        policy.quarantine(spare, "failed its check before hand-out: " + seen.detail());
                     }
                 }
                 // Else it was taken away during the check (its process ended, an admin stopped it): try the next.
@@ -277,7 +239,7 @@ public final class VmPool implements AutoCloseable {
                 // Never used: straight back to the pool without a revert.
                 PooledVm vm = ledger.vm(lease.vmId());
                 ledger.endLease(lease, LeaseEndReason.RELEASED);
-                offer(vm);
+                policy.offer(vm);
             }
             String state = ledger.describe(config.poolSize(), breaker.status(clock.instant()));
             if (!waiter.future.isDone()) {
@@ -328,9 +290,9 @@ public final class VmPool implements AutoCloseable {
             PooledVm vm = ledger.vm(lease.vmId());
             ledger.endLease(lease, reason);
             if (reason == LeaseEndReason.MARKED_BROKEN) {
-                quarantine(vm, "marked broken by its client" + (detail.isBlank() ? "" : ": " + detail));
+                policy.quarantine(vm, "marked broken by its client" + (detail.isBlank() ? "" : ": " + detail));
             } else {
-                startRevert(vm);
+                policy.startRevert(vm);
             }
         } finally {
             unlockAndDeliver();
@@ -348,9 +310,9 @@ public final class VmPool implements AutoCloseable {
             switch (vm.state) {
                 case LEASED -> {
                     ledger.endLease(vm.lease, LeaseEndReason.VM_STOPPED);
-                    startDestroy(vm, "stopped on request");
+                    policy.startDestroy(vm, "stopped on request");
                 }
-                case WARM, CHECKING -> startDestroy(vm, "stopped on request");
+                case WARM, CHECKING -> policy.startDestroy(vm, "stopped on request");
                 case BOOTING, REVERTING -> vm.destroyWhenIdle = true;
                 case BROKEN, DESTROYING -> {
                     // already on its way out
@@ -368,27 +330,14 @@ public final class VmPool implements AutoCloseable {
     public void housekeep() {
         lock.lock();
         try {
-            if (closed) {
+            if (policy.closed) {
                 return;
             }
             Instant now = clock.instant();
-            for (Lease lease : ledger.leases()) {
-                if (!lease.expiresAt().isAfter(now)) {
-                    log.warn("Lease {} of VM {} expired without a heartbeat; reclaiming the VM", lease.id(), lease.vmId());
-                    PooledVm vm = ledger.vm(lease.vmId());
-                    ledger.endLease(lease, LeaseEndReason.EXPIRED);
-                    startRevert(vm);
-                }
-            }
-            for (PooledVm vm : ledger.allVms()) {
-                if (vm.state == VmState.DESTROYING && vm.destroyAttempts > 0 && !vm.destroyRunning
-                        && !now.isBefore(vm.nextDestroyAt)) {
-                    vm.destroyRunning = true;
-                    work.destroy(vm, vm.handle);
-                }
-            }
-            retireIdleSpares(now);
-            fill();
+            policy.reclaimExpiredLeases(now);
+            policy.retryDestroys(now);
+            policy.retireIdleSpares(now);
+            policy.fill();
         } finally {
             unlockAndDeliver();
         }
@@ -475,11 +424,11 @@ public final class VmPool implements AutoCloseable {
     public void close(boolean destroyVms, Duration maxWait) {
         lock.lock();
         try {
-            if (closed) {
+            if (policy.closed) {
                 return;
             }
-            closed = true;
-            destroyOnClose = destroyVms;
+            policy.closed = true;
+            policy.destroyOnClose = destroyVms;
             for (Waiter w : ledger.drainWaiters()) {
                 w.future.completeExceptionally(new DeskpoolException(ErrorCode.POOL_CLOSED, "the pool is shutting down"));
             }
@@ -499,7 +448,7 @@ public final class VmPool implements AutoCloseable {
             try {
                 for (PooledVm vm : ledger.allVms()) {
                     if (vm.handle != null && !vm.destroyRunning) {
-                        startDestroy(vm, "pool closed");
+                        policy.startDestroy(vm, "pool closed");
                     }
                 }
             } finally {
@@ -516,179 +465,21 @@ public final class VmPool implements AutoCloseable {
         events.deliver();
     }
 
-    // ---- what the provider and the health monitor report --------------------------------------------------
-
     /** The provider says a VM's process or container ended; called on the provider's threads. */
     private void vmExited(VmExit exit) {
         lock.lock();
         try {
-            PooledVm vm = ledger.vm(exit.vmId());
-            if (vm == null || vm.handle == null || !vm.handle.backendId().equals(exit.backendId())) {
-                return;
-            }
-            log.warn("VM {} ended ({}): {}", vm.id, vm.state.name().toLowerCase(java.util.Locale.ROOT), exit.detail());
-            switch (vm.state) {
-                case WARM, CHECKING, LEASED -> lose(vm, "its " + exit.detail());
-                case BOOTING, REVERTING, BROKEN, DESTROYING -> {
-                    // the boot or revert in flight fails on its own; a VM on its way out is no news
-                }
-            }
+            policy.exited(exit);
         } finally {
             unlockAndDeliver();
         }
     }
 
-    /** A health check came back; applied only if the VM is still where it was when the check began. */
-    void healthChecked(PooledVm vm, VmState checkedIn, String leaseId, VmHealth seen) {
-        vm.checkRunning = false;
-        if (closed || ledger.vm(vm.id) != vm || vm.state != checkedIn) {
-            return;
-        }
-        if (checkedIn == VmState.CHECKING) {
-            if (seen.isHealthy()) {
-                offer(vm);
-            } else {
-                lose(vm, "failed its health check: " + seen.detail());
-            }
-        } else if (checkedIn == VmState.LEASED && vm.lease != null && vm.lease.id().equals(leaseId)
-                && !seen.isHealthy()) {
-            lose(vm, "failed its health check: " + seen.detail());
-        }
-    }
-
-    // ---- policy, under the lock ----------------------------------------------------------------------------
-
-    /** The VM died: its lease (if any) is lost and the client told on its next call; it is destroyed and replaced. */
-    private void lose(PooledVm vm, String why) {
-        String leaseId = "";
-        if (vm.state == VmState.LEASED && vm.lease != null) {
-            LostLease lost = ledger.lose(vm.lease, why);
-            leaseId = lost.leaseId();
-            log.warn("Lease {} lost its VM {}: {}", leaseId, vm.id, why);
-        }
-        events.add(new PoolEvent.VmLost(vm.id, leaseId, why));
-        quarantine(vm, why);
-    }
-
-    /** A clean VM is free: the first waiter gets it, else it becomes a warm spare (or goes, if marked to). */
-    void offer(PooledVm vm) {
-        if (vm.destroyWhenIdle || (closed && destroyOnClose)) {
-            startDestroy(vm, closed ? "pool closed" : "stopped on request");
-            return;
-        }
-        Waiter w = closed ? null : ledger.pollWaiter();
-        if (w != null) {
-            Lease lease = ledger.grant(vm, w.token, Duration.ofNanos(System.nanoTime() - w.sinceNanos), config.leaseTtl());
-            w.future.complete(lease);
-        } else {
-            ledger.transition(vm, VmState.WARM, "ready");
-        }
-    }
-
-    /**
-     * Boots VMs while supply (ready, booting, reverting) falls short of demand (waiters plus spares), there is room
-     * and the circuit breaker allows it. A boot the breaker holds back is not started now: a fill runs again when
-     * the backoff is over and starts it only if it is still needed then.
-     */
-    void fill() {
-        if (closed || !started) {
-            return;
-        }
-        int supply = ledger.count(VmState.WARM) + ledger.count(VmState.CHECKING) + ledger.count(VmState.BOOTING)
-                + ledger.count(VmState.REVERTING);
-        int demand = ledger.waiting() + config.warmTarget();
-        Instant now = clock.instant();
-        while (supply < demand && ledger.size() < config.poolSize()) {
-            if (!breaker.allowsBoot(now, ledger.count(VmState.BOOTING))) {
-                scheduleFill(breaker.retryAt(), now);
-                return;
-            }
-            String id = "vm-" + java.util.UUID.randomUUID().toString().substring(0, 8);
-            PooledVm vm = new PooledVm(id, null, VmState.BOOTING, now);
-            ledger.enter(vm, "cold boot");
-            Waiter first = ledger.firstWaiter();
-            work.boot(vm, first == null ? "" : first.token);
-            supply++;
-        }
-    }
-
-    private void scheduleFill(Instant at, Instant now) {
-        if (at.equals(Instant.MIN) || (fillScheduledAt != null && !fillScheduledAt.isAfter(at))) {
-            return;
-        }
-        fillScheduledAt = at;
-        long delay = Math.max(1, Duration.between(now, at).toMillis());
-        try {
-            housekeeper.schedule(() -> {
-                lock.lock();
-                try {
-                    fillScheduledAt = null;
-                    fill();
-                } catch (RuntimeException e) {
-                    log.error("Pool refill failed", e);
-                } finally {
-                    unlockAndDeliver();
-                }
-            }, delay, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            fillScheduledAt = null;
-        }
-    }
-
-    /** Spares beyond the warm target idle for longer than POOL_IDLE_RETIRE go, the one idle longest first. */
-    private void retireIdleSpares(Instant now) {
-        if (config.idleRetire().isZero()) {
-            return;
-        }
-        int spares = ledger.count(VmState.WARM);
-        for (PooledVm vm : ledger.warmVms().stream().sorted(java.util.Comparator.comparing(v -> v.idleSince)).toList()) {
-            if (spares <= config.warmTarget()) {
-                return;
-            }
-            if (!vm.idleSince.plus(config.idleRetire()).isAfter(now)) {
-                startDestroy(vm, "idle for " + Duration.between(vm.idleSince, now).toSeconds()
-                        + " s beyond the " + config.warmTarget() + " warm spare(s)");
-                spares--;
-            }
-        }
-    }
-
-    void startRevert(PooledVm vm) {
-        ledger.transition(vm, VmState.REVERTING, "reverting to '" + config.snapshot() + "'");
-        work.revert(vm, vm.handle);
-    }
-
-    void quarantine(PooledVm vm, String why) {
-        vm.lastError = why;
-        log.warn("VM {} quarantined: {}", vm.id, why);
-        ledger.transition(vm, VmState.BROKEN, why);
-        startDestroy(vm, why);
-    }
-
-    void startDestroy(PooledVm vm, String why) {
-        ledger.transition(vm, VmState.DESTROYING, why);
-        if (vm.handle == null) {
-            leave(vm);
-            return;
-        }
-        if (vm.destroyRunning) {
-            return;
-        }
-        vm.destroyRunning = true;
-        work.destroy(vm, vm.handle);
-    }
-
-    /** The VM is gone for good; a replacement boots if spares are due. */
-    void leave(PooledVm vm) {
-        ledger.leave(vm);
-        fill();
-    }
-
     private void ensureOpen() {
-        if (closed) {
+        if (policy.closed) {
             throw new DeskpoolException(ErrorCode.POOL_CLOSED, "the pool is shutting down");
         }
-        if (!started) {
+        if (!policy.started) {
             throw new DeskpoolException(ErrorCode.POOL_CLOSED, "the pool has not been started");
         }
     }

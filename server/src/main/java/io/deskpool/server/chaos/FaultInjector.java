@@ -70,18 +70,26 @@ final class FaultInjector implements Runnable {
             if (!clock.running() || clock.nanosLeft() < QUIET_END.toNanos()) {
                 return;
             }
-            if (cycle.isEmpty()) {
-                cycle.addAll(kinds);
-                Collections.shuffle(cycle, random);
-            }
-            FaultKind kind = cycle.remove(0);
-            try {
-                inject(kind);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Exception e) {
-                log.warn("Injecting {} failed", kind.wireName(), e);
+            // A kind with nothing to break right now (no VM reverting) gives way to the next one at once.
+            for (int tries = 0; tries < kinds.size() && clock.running(); tries++) {
+                if (cycle.isEmpty()) {
+                    cycle.addAll(kinds);
+                    Collections.shuffle(cycle, random);
+                }
+                FaultKind kind = cycle.remove(0);
+                try {
+                    if (inject(kind)) {
+                        break;
+                    }
+                    cycle.add(kind); // its turn comes again later in this round
+
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (Exception e) {
+                    log.warn("Injecting {} failed", kind.wireName(), e);
+                    break;
+                }
             }
         }
     }
@@ -96,22 +104,23 @@ final class FaultInjector implements Runnable {
         watchers.shutdownNow();
     }
 
-    private void inject(FaultKind kind) throws Exception {
-        switch (kind) {
-            case KILL_LEASED -> kill(kind, Set.of("leased"), Duration.ofSeconds(20), Duration.ofMillis(200));
-            case KILL_WARM -> kill(kind, Set.of("warm"), Duration.ofSeconds(20), Duration.ofMillis(200));
-            case KILL_REVERTING -> kill(kind, Set.of("reverting"), Duration.ofSeconds(30), Duration.ofMillis(20));
+    /** Injects one fault; false when there was nothing to break for this kind just now. */
+    private boolean inject(FaultKind kind) throws Exception {
+        return switch (kind) {
+            case KILL_LEASED -> kill(kind, Set.of("leased"), Duration.ofSeconds(5), Duration.ofMillis(100));
+            case KILL_WARM -> kill(kind, Set.of("warm"), Duration.ofSeconds(10), Duration.ofMillis(50));
+            case KILL_REVERTING -> kill(kind, Set.of("reverting"), Duration.ofSeconds(15), Duration.ofMillis(20));
             case KILL_BOOTING -> {
                 if (listVms().stream().noneMatch(v -> v.state().equals("booting"))) {
                     stopAWarmVm();
                 }
-                kill(kind, Set.of("booting"), Duration.ofSeconds(30), Duration.ofMillis(100));
+                yield kill(kind, Set.of("booting"), Duration.ofSeconds(20), Duration.ofMillis(100));
             }
             case FREEZE -> freeze();
             case SERVER_KILL -> restartServer();
             case DISK_FULL -> fillDisk();
             case DOCKER_RESTART -> restartEngine();
-        }
+        };
     }
 
     private record Vm(String id, String state, String leaseId, Instant stateSince) {
@@ -136,7 +145,7 @@ final class FaultInjector implements Runnable {
     }
 
     /** Waits up to {@code patience} for a VM in one of {@code states} (a revert lasts a moment), then kills it. */
-    private void kill(FaultKind kind, Set<String> states, Duration patience, Duration poll) {
+    private boolean kill(FaultKind kind, Set<String> states, Duration patience, Duration poll) {
         long deadline = System.nanoTime() + patience.toNanos();
         while (clock.running() && System.nanoTime() < deadline) {
             List<Vm> candidates = listVms().stream().filter(v -> states.contains(v.state())).toList();
@@ -152,12 +161,13 @@ final class FaultInjector implements Runnable {
                     if (!vm.leaseId().isEmpty()) {
                         watchLease(vm.leaseId(), at);
                     }
-                    return;
+                    return true;
                 }
             }
             clock.pause(poll);
         }
-        log.info("Fault {}: no VM was {} within {} s; skipped this time", kind.wireName(), states, patience.toSeconds());
+        log.info("Fault {}: no VM was {} within {} s; another kind instead", kind.wireName(), states, patience.toSeconds());
+        return false;
     }
 
     /** No VM is booting: an admin stops a spare (DELETE /v1/vms/{id}), and the pool boots its replacement. */
@@ -168,17 +178,17 @@ final class FaultInjector implements Runnable {
         });
     }
 
-    private void freeze() {
+    private boolean freeze() {
         List<Vm> candidates = listVms().stream().filter(v -> v.state().equals("warm") || v.state().equals("leased")).toList();
         if (candidates.isEmpty()) {
-            log.info("Fault freeze: no warm or leased VM; skipped this time");
-            return;
+            log.info("Fault freeze: no warm or leased VM; another kind instead");
+            return false;
         }
         Vm vm = candidates.get(random.nextInt(candidates.size()));
         long at = System.nanoTime();
         Instant atWall = Instant.now();
         if (!vms.freeze(vm.id())) {
-            return;
+            return false;
         }
         ledger.fault(FaultKind.FREEZE);
         frozen.add(vm.id());
@@ -191,18 +201,20 @@ final class FaultInjector implements Runnable {
         if (!vm.leaseId().isEmpty()) {
             watchLease(vm.leaseId(), at);
         }
+        return true;
     }
 
-    private void restartServer() throws Exception {
+    private boolean restartServer() throws Exception {
         long at = System.nanoTime();
         server.kill();
         ledger.fault(FaultKind.SERVER_KILL);
         log.info("Fault server_kill: the server was killed with SIGKILL; starting it again");
         server.start(Duration.ofMinutes(5));
         watchService(FaultKind.SERVER_KILL, at);
+        return true;
     }
 
-    private void fillDisk() {
+    private boolean fillDisk() {
         TmpfsStateDir d = disk.orElseThrow();
         ledger.fault(FaultKind.DISK_FULL);
         long written = d.fill();
@@ -210,9 +222,10 @@ final class FaultInjector implements Runnable {
         clock.pause(Duration.ofSeconds(20));
         d.free();
         watchService(FaultKind.DISK_FULL, System.nanoTime());
+        return true;
     }
 
-    private void restartEngine() throws Exception {
+    private boolean restartEngine() throws Exception {
         List<String> command = engineRestart.orElseThrow();
         ledger.fault(FaultKind.DOCKER_RESTART);
         log.info("Fault docker_restart: {}", String.join(" ", command));
@@ -222,6 +235,7 @@ final class FaultInjector implements Runnable {
             log.warn("The engine restart command did not finish within 3 minutes");
         }
         watchService(FaultKind.DOCKER_RESTART, System.nanoTime());
+        return true;
     }
 
     /** Recovered when the VM is out of the pool, or ready again (warm, leased) since the fault. */
