@@ -40,7 +40,7 @@ mvn -B verify "$@"
 chaos_minutes="${CHAOS_MINUTES:-3}"
 if [ "$#" -eq 0 ] && [ "$chaos_minutes" != 0 ]; then
   echo "test: chaos soak, $chaos_minutes minutes on QEMU" >&2
-  java -jar server/target/deskpool.jar chaos --minutes "$chaos_minutes" --clients 4 --vms 3 --fault-every 8 --json \
+  java -jar server/target/deskpool.jar chaos --minutes "$chaos_minutes" --clients 4 --vms 4 --fault-every 8 --json \
     --work-dir server/target/chaos \
     | tee server/target/chaos-report.json
 fi

@@ -28,12 +28,12 @@ record ChaosOptions(Duration length, int clients, int vms, String provider, bool
               no VM is left after the final graceful stop. Prints a table, or with --json the JSON report; exits 1
               on any violation. --faults limits the kinds (kill_leased, kill_warm, kill_reverting, kill_booting,
               freeze, server_kill, disk_full, docker_restart).
-              Defaults: --minutes 3 --clients 4 --vms 3 --health-interval 10 --fault-every 15 --freeze 30""";
+              Defaults: --minutes 3 --clients 4 --vms 4 --health-interval 10 --fault-every 15 --freeze 30""";
 
     static ChaosOptions parse(List<String> args) {
         double minutes = 3;
         int clients = 4;
-        int vms = 3;
+        int vms = 4;
         String provider = "qemu";
         boolean json = false;
         double health = 10;

@@ -70,19 +70,24 @@ final class FaultInjector implements Runnable {
             if (!clock.running() || clock.nanosLeft() < QUIET_END.toNanos()) {
                 return;
             }
-            // A kind with nothing to break right now (no VM reverting) gives way to the next one at once.
+            // A kind with nothing to break right now (no VM reverting) gives way to the next one at once, and
+            // comes up again in the next round.
+            var skipped = new ArrayList<FaultKind>();
             for (int tries = 0; tries < kinds.size() && clock.running(); tries++) {
                 if (cycle.isEmpty()) {
                     cycle.addAll(kinds);
                     Collections.shuffle(cycle, random);
+                    cycle.removeAll(skipped);
+                    if (cycle.isEmpty()) {
+                        break;
+                    }
                 }
                 FaultKind kind = cycle.remove(0);
                 try {
                     if (inject(kind)) {
                         break;
                     }
-                    cycle.add(kind); // its turn comes again later in this round
-
+                    skipped.add(kind);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
