@@ -77,19 +77,43 @@ public record GuestFirewall(List<Cidr> allowed, List<InetAddress> resolvers, Lis
     }
 
     /**
-     * The rule set for {@code iptables-restore --noflush}: our chains (created or emptied) and a jump to them at
-     * the top of each of {@code hooks} (OUTPUT for a process that makes the guest's connections itself, FORWARD
-     * for a guest routed through the namespace). TCP is refused with a reset so the guest's connection fails at
-     * once instead of timing out.
+     * Where the guest's traffic passes: a built-in chain (OUTPUT for a process that makes the guest's connections
+     * itself, FORWARD for a guest routed through the namespace), except for packets coming in on
+     * {@code uplink} (empty: none), which are the outside's connections to the guest, not the guest's.
      */
-    public String iptablesRestore(List<String> hooks, Replies replies) {
+    public record Hook(String chain, String uplink) {
+        public Hook {
+            requireNonNull(chain, "chain is null");
+            requireNonNull(uplink, "uplink is null");
+            if (!chain.matches("[A-Z]+") || !uplink.matches("[A-Za-z0-9_.@-]*")) {
+                throw new IllegalArgumentException("bad hook " + chain + " / " + uplink);
+            }
+        }
+
+        public static Hook output() {
+            return new Hook("OUTPUT", "");
+        }
+
+        public static Hook forwardExceptFrom(String uplink) {
+            return new Hook("FORWARD", uplink);
+        }
+    }
+
+    /**
+     * The rule set for {@code iptables-restore --noflush}: our chains (created or emptied) and a jump to them at
+     * the top of each hook. TCP is refused with a reset so the guest's connection fails at once instead of timing
+     * out.
+     */
+    public String iptablesRestore(List<Hook> hooks, Replies replies) {
         requireNonNull(hooks, "hooks is null");
         requireNonNull(replies, "replies is null");
         var r = new StringBuilder("*filter\n");
         r.append(':').append(CHAIN).append(" - [0:0]\n");
         r.append(':').append(REFUSE).append(" - [0:0]\n");
-        for (String hook : hooks) {
-            r.append("-I ").append(hook).append(" 1 -j ").append(CHAIN).append('\n');
+        for (Hook hook : hooks) {
+            r.append("-I ").append(hook.chain()).append(" 1")
+                    .append(hook.uplink().isEmpty() ? "" : " ! -i " + hook.uplink()).append(" -j ").append(CHAIN)
+                    .append('\n');
         }
         r.append("-A ").append(CHAIN).append(" -o lo -j RETURN\n");
         if (replies instanceof FromPorts p) {

@@ -136,7 +136,7 @@ final class IsolatedGuestNetwork implements GuestNetwork {
 
     @Override
     public List<String> launchCommand(List<String> qemuCommand, VmDirectory dir) throws IOException {
-        Files.writeString(dir.firewallRules(), firewall.get().iptablesRestore(List.of("OUTPUT"), REPLIES));
+        Files.writeString(dir.firewallRules(), firewall.get().iptablesRestore(List.of(GuestFirewall.Hook.output()), REPLIES));
         Files.writeString(dir.resolvConf(), "# QEMU's DNS in the VM's network namespace: slirp4netns' resolver\n"
                 + "nameserver " + Slirp4netns.DNS_ADDRESS + "\n");
         var argv = new ArrayList<>(List.of(tools.unshare().toString(), "--user", "--map-root-user", "--net",

@@ -1,4 +1,4 @@
-package io.deskpool.provider.qemu;
+package io.deskpool.core.net;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -10,17 +10,17 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A TCP listener that answers every connection with a marker line naming the address it was reached at, then
- * closes. The network isolation test runs it in the host (loopback, the host's own addresses) and, as its own
+ * closes. The network isolation tests run it in the host (loopback, the host's own addresses) and, as its own
  * process, inside a network namespace standing in for the internet and for internal networks. It stops by
  * itself after {@code lifetime} seconds, so a test that dies leaves nothing running for long.
  */
-final class MarkerServer implements AutoCloseable {
-    static final String MARKER = "deskpool-marker";
+public final class MarkerServer implements AutoCloseable {
+    public static final String MARKER = "deskpool-marker";
 
     private final ServerSocket socket;
     private final Thread thread;
 
-    MarkerServer(InetAddress bind, String name) throws IOException {
+    public MarkerServer(InetAddress bind, String name) throws IOException {
         socket = new ServerSocket();
         socket.setReuseAddress(true);
         socket.bind(new InetSocketAddress(bind, 0));
@@ -29,11 +29,11 @@ final class MarkerServer implements AutoCloseable {
         thread.start();
     }
 
-    int port() {
+    public int port() {
         return socket.getLocalPort();
     }
 
-    static String line(String name) {
+    public static String line(String name) {
         return MARKER + " " + name;
     }
 

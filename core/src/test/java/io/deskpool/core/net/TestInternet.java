@@ -1,4 +1,4 @@
-package io.deskpool.provider.qemu;
+package io.deskpool.core.net;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,15 +15,15 @@ import java.util.concurrent.TimeUnit;
  * with host routes for exactly those addresses. A {@link MarkerServer} process listens on all of them. Nothing
  * is sent anywhere but into this namespace. Needs root; {@link #close()} removes it all.
  */
-final class TestInternet implements AutoCloseable {
-    static final String INTERNET = "203.0.113.253";
-    static final String PRIVATE = "10.77.77.1";
-    static final String LINK_LOCAL = "169.254.77.77";
-    static final String CGNAT = "100.64.77.77";
+public final class TestInternet implements AutoCloseable {
+    public static final String INTERNET = "203.0.113.253";
+    public static final String PRIVATE = "10.77.77.1";
+    public static final String LINK_LOCAL = "169.254.77.77";
+    public static final String CGNAT = "100.64.77.77";
     /** The host's end of the veth: one more address of the host, outside every internal range. */
-    static final String HOST_END = "198.51.100.253";
+    public static final String HOST_END = "198.51.100.253";
     private static final String NAMESPACE_END = "198.51.100.254";
-    static final int PORT = 8777;
+    public static final int PORT = 8777;
 
     private final String namespace;
     private final String hostLink;
@@ -34,11 +34,18 @@ final class TestInternet implements AutoCloseable {
         this.hostLink = hostLink;
     }
 
-    static boolean possibleHere() {
-        return ProcState.runningAsRoot() && ExecutableLookup.find("ip").isPresent();
+    /** Root (network namespaces) and iproute2. */
+    public static boolean possibleHere() {
+        try {
+            int uid = ((Number) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid")).intValue();
+            ip("-V");
+            return uid == 0;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
-    static TestInternet create() throws IOException {
+    public static TestInternet create() throws IOException {
         long id = ProcessHandle.current().pid() % 100000;
         var net = new TestInternet("deskpool-net-isolation-" + id, "dpni" + id + "h");
         try {
@@ -80,6 +87,11 @@ final class TestInternet implements AutoCloseable {
         }
     }
 
+    /** The namespace's name (for a test that needs to enter it). */
+    public String namespace() {
+        return namespace;
+    }
+
     @Override
     public void close() {
         if (server != null) {
@@ -113,7 +125,7 @@ final class TestInternet implements AutoCloseable {
     }
 
     /** This host's IPv4 addresses other than loopback, as a guest would try them. */
-    static List<String> hostAddresses() throws IOException {
+    public static List<String> hostAddresses() throws IOException {
         var all = new ArrayList<String>();
         for (var nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
             if (!nic.isLoopback()) {
