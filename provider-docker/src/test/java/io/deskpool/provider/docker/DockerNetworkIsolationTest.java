@@ -35,7 +35,7 @@ class DockerNetworkIsolationTest {
 
     private final String owner = "test-isolation-" + UUID.randomUUID().toString().substring(0, 8);
     @TempDir
-    Path stateDir;
+    static Path stateDir;
     private TestInternet internet;
     private MarkerServer hostAnyAddress;
     private DockerProvider provider;

@@ -60,7 +60,8 @@ final class GuestNetworkCheck implements DoctorCheck {
             Process p = new ProcessBuilder(tools.unshare().toString(), "--user", "--map-root-user", "--net", "--",
                     tools.iptablesRestore().toString(), "--noflush").redirectErrorStream(true).start();
             try (var in = p.getOutputStream()) {
-                in.write(firewall.iptablesRestore(List.of(GuestFirewall.Hook.output()), IsolatedGuestNetwork.REPLIES).getBytes(StandardCharsets.UTF_8));
+                String rules = firewall.iptablesRestore(List.of(GuestFirewall.Hook.output()), IsolatedGuestNetwork.REPLIES);
+                in.write(rules.getBytes(StandardCharsets.UTF_8));
             }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (!p.waitFor(context.timeout().toMillis(), TimeUnit.MILLISECONDS)) {

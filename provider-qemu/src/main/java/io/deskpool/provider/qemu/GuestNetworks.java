@@ -40,7 +40,8 @@ final class GuestNetworks {
         IsolatedGuestNetwork.Tools tools = isolationTools.orElseThrow(() -> new DeskpoolException(
                 ErrorCode.PROVIDER_UNAVAILABLE, "An isolated guest network needs unshare, iptables-restore and "
                 + "slirp4netns (apt-get install slirp4netns iptables)"));
-        return new IsolatedGuestNetwork(tools, bind, restrict, () -> IsolatedGuestNetwork.firewallForThisHost(config.allowedInternal()));
+        return new IsolatedGuestNetwork(tools, bind, restrict,
+                () -> IsolatedGuestNetwork.firewallForThisHost(config.allowedInternal()));
     }
 
     /** Stops what runs beside a VM's QEMU for its network; never throws (it runs on cleanup paths). */

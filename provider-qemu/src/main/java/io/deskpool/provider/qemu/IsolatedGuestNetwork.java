@@ -1,9 +1,13 @@
 package io.deskpool.provider.qemu;
 
+import io.deskpool.core.net.Cidr;
 import io.deskpool.core.net.GuestFirewall;
+import io.deskpool.core.net.HostNetworks;
 import io.deskpool.core.qemu.QmpClient;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -115,12 +119,12 @@ final class IsolatedGuestNetwork implements GuestNetwork {
      * What the guest may reach from its namespace on this host now: DNS only through slirp4netns' resolver
      * address, whose answers come from the host's resolver.
      */
-    static GuestFirewall firewallForThisHost(List<io.deskpool.core.net.Cidr> allowed) {
+    static GuestFirewall firewallForThisHost(List<Cidr> allowed) {
         try {
-            return new GuestFirewall(allowed, List.of(java.net.InetAddress.getByName(Slirp4netns.DNS_ADDRESS)),
-                    io.deskpool.core.net.HostNetworks.current());
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalStateException(e);
+            return new GuestFirewall(allowed, List.of(InetAddress.getByName(Slirp4netns.DNS_ADDRESS)),
+                    HostNetworks.current());
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("not an address: " + Slirp4netns.DNS_ADDRESS, e);
         }
     }
 
@@ -136,7 +140,8 @@ final class IsolatedGuestNetwork implements GuestNetwork {
 
     @Override
     public List<String> launchCommand(List<String> qemuCommand, VmDirectory dir) throws IOException {
-        Files.writeString(dir.firewallRules(), firewall.get().iptablesRestore(List.of(GuestFirewall.Hook.output()), REPLIES));
+        Files.writeString(dir.firewallRules(),
+                firewall.get().iptablesRestore(List.of(GuestFirewall.Hook.output()), REPLIES));
         Files.writeString(dir.resolvConf(), "# QEMU's DNS in the VM's network namespace: slirp4netns' resolver\n"
                 + "nameserver " + Slirp4netns.DNS_ADDRESS + "\n");
         var argv = new ArrayList<>(List.of(tools.unshare().toString(), "--user", "--map-root-user", "--net",

@@ -58,7 +58,6 @@ public final class QemuProvider implements Provider {
     private final ReadinessProbe probe;
     private final ReadinessWaiter bootWaiter = ReadinessWaiter.standard();
     private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
-
     private final GuestNetworks networks;
 
     QemuProvider(QemuConfig config, Path binary, Path imgBinary, Accelerator accelerator, String ownerId, Clock clock,
