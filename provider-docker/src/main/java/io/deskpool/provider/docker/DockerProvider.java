@@ -70,6 +70,7 @@ public final class DockerProvider implements Provider {
     private final Map<String, VmSpec> specs = new ConcurrentHashMap<>();
     private final DockerExitWatch exitWatch;
     private final DockerHealthCheck healthCheck;
+    private final ContainerFirewall firewall;
     private volatile boolean kvmInUse;
 
     DockerProvider(DockerConfig config, ProviderContext context, DockerEngine engine) {
@@ -82,6 +83,7 @@ public final class DockerProvider implements Provider {
         this.qmpFolders = new QmpFolders(context.stateDir());
         this.exitWatch = new DockerExitWatch(engine, containers, context.ownerId());
         this.healthCheck = new DockerHealthCheck(containers, config.endpointHost());
+        this.firewall = new ContainerFirewall(config.allowedInternal());
     }
 
     @Override
@@ -127,6 +129,10 @@ public final class DockerProvider implements Provider {
         try {
             InspectContainerResponse info = containers.inspect(id).orElseThrow(() -> new DeskpoolException(
                     ErrorCode.BOOT_FAILED, "VM " + vmId + ": container " + id + " vanished right after it started"));
+            if (config.isolateGuests()) {
+                // Before the guest has booted far enough to send anything, and before anyone gets the VM.
+                firewall.apply(vmId, id, info.getState().getPidLong() == null ? 0 : info.getState().getPidLong());
+            }
             specs.put(vmId, spec);
             exitWatch.watch(vmId, id);
             return new VmHandle(vmId, NAME, id, PublishedPorts.of(info, config.endpointHost()), info.getConfig().getLabels(),

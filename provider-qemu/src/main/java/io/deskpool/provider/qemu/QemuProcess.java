@@ -78,28 +78,12 @@ final class QemuProcess {
 
     /** Alive and not a zombie (a process this JVM did not start is not reaped by it). */
     boolean isRunning() {
-        if (!handle.isAlive()) {
-            return false;
-        }
-        char state = state();
-        return state == '?' ? handle.isAlive() : state != 'Z' && state != 'X';
+        return handle.isAlive() && ProcState.alive(handle.pid());
     }
 
     /** Stopped by a signal (SIGSTOP, SIGTSTP) or a tracer: it runs nothing until it is continued. */
     boolean isStopped() {
-        char state = state();
-        return state == 'T' || state == 't';
-    }
-
-    /** The state letter of {@code /proc/<pid>/stat} (R, S, D, T, Z, ...), or '?' when it cannot be read. */
-    private char state() {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(handle.pid()), "stat"));
-            int end = stat.lastIndexOf(')');
-            return end < 0 || end + 2 >= stat.length() ? '?' : stat.charAt(end + 2);
-        } catch (IOException e) {
-            return '?';
-        }
+        return ProcState.stopped(handle.pid());
     }
 
     /** Completes when the process exits (at once for a child of this JVM, by polling for others). */
