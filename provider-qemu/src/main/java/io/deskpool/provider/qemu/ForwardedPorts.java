@@ -50,8 +50,4 @@ record ForwardedPorts(int server, int cdp, int vlc) {
                 "tcp:" + h + ":" + vlc + "-:" + VmEndpoints.GUEST_VLC_PORT);
     }
 
-    /** noVNC (8006) belongs to the Docker image's web viewer, which a bare QEMU does not run: not exposed. */
-    VmEndpoints endpoints(String host) {
-        return new VmEndpoints(host, server, cdp, 0, vlc);
-    }
 }

@@ -17,8 +17,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Starts QEMU for a VM on a fresh overlay and returns once QEMU answers on QMP (the guest is not up yet). The
- * guest ports go to free host ports; when another process takes one between our pick and QEMU's bind, QEMU
- * exits at once and the start is retried with new ports.
+ * guest ports, and QEMU's VNC WebSocket, go to free host ports; when another process takes one between our pick
+ * and QEMU's bind, QEMU exits at once and the start is retried with new ports.
  */
 final class QemuStarter {
     private static final Logger log = LoggerFactory.getLogger(QemuStarter.class);
@@ -49,9 +49,11 @@ final class QemuStarter {
         base.createOverlay(imgBinary, dir.overlay(), draft.diskGb());
         for (int attempt = 1; ; attempt++) {
             ForwardedPorts ports = ForwardedPorts.pickFree(config.bindAddress());
+            VncDisplay vnc = VncDisplay.pickFree(config.bindAddress());
             List<String> argv = QemuCommandLine.build(binary, config, accelerator, draft.vmId(), draft.memoryMb(),
-                    draft.cpus(), dir, ports);
+                    draft.cpus(), dir, ports, vnc);
             Files.deleteIfExists(dir.qmpSocket());
+            Files.deleteIfExists(dir.vncSocket());
             Files.deleteIfExists(dir.qemuLog());
             log.debug("Starting VM {}: {}", draft.vmId(), String.join(" ", argv));
             QemuProcess process = QemuProcess.start(argv, dir);
@@ -60,7 +62,7 @@ final class QemuStarter {
             } catch (QmpClient.QmpException e) {
                 process.stop(Duration.ofSeconds(2));
                 String said = LogTail.read(dir.qemuLog(), 15);
-                if (said.contains("host forwarding rule") && attempt < PORT_ATTEMPTS) {
+                if ((said.contains("host forwarding rule") || VncDisplay.portTaken(said)) && attempt < PORT_ATTEMPTS) {
                     log.info("VM {}: a forwarded port was taken before QEMU bound it; retrying with new ports ({}/{})",
                             draft.vmId(), attempt, PORT_ATTEMPTS);
                     continue;
@@ -73,12 +75,13 @@ final class QemuStarter {
             VmRecord record = new VmRecord(draft.vmId(), draft.owner(), draft.labels(), draft.createdAt(),
                     process.pid(), base.path().toString(), draft.memoryMb(), draft.cpus(), draft.diskGb(),
                     accelerator.qemuName(), config.bindAddress().getHostAddress(), config.restrictNetwork(),
-                    config.endpointHost(), ports.server(), ports.cdp(), ports.vlc(), "");
+                    config.endpointHost(), ports.server(), ports.cdp(), ports.vlc(), vnc.webSocketPort(), "");
             record.writeTo(dir.recordFile());
             vm.running(process, record);
-            log.info("VM {} started: QEMU pid {}, {} MB, {} CPU, {}, in-VM server on {}:{}, CDP on {}:{}, base {}",
-                    draft.vmId(), process.pid(), draft.memoryMb(), draft.cpus(), accelerator.qemuName(),
-                    record.host(), ports.server(), record.host(), ports.cdp(), base.path());
+            log.info("VM {} started: QEMU pid {}, {} MB, {} CPU, {}, in-VM server on {}:{}, CDP on {}:{}, VNC WebSocket"
+                            + " on {}:{}, base {}", draft.vmId(), process.pid(), draft.memoryMb(), draft.cpus(),
+                    accelerator.qemuName(), record.host(), ports.server(), record.host(), ports.cdp(), record.host(),
+                    vnc.webSocketPort(), base.path());
             return;
         }
     }

@@ -10,7 +10,7 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The files of one VM under {@code STATE_DIR/qemu/<vm id>/}: the qcow2 overlay (which also holds the clean
- * snapshot), the QMP socket, QEMU's pid file and output, the guest's serial console, and {@code vm.json}.
+ * snapshot), the QMP and VNC sockets, QEMU's pid file and output, the guest's serial console, and {@code vm.json}.
  */
 record VmDirectory(Path dir) {
     /** sun_path holds 108 bytes; longer socket paths move to the temp directory under a name derived from dir. */
@@ -42,12 +42,21 @@ record VmDirectory(Path dir) {
     }
 
     Path qmpSocket() {
-        Path inside = dir.resolve("qmp.sock");
+        return socket("qmp");
+    }
+
+    /** QEMU's VNC server (raw RFB, no password). */
+    Path vncSocket() {
+        return socket("vnc");
+    }
+
+    private Path socket(String kind) {
+        Path inside = dir.resolve(kind + ".sock");
         if (inside.toString().getBytes(StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH) {
             return inside;
         }
         String name = UUID.nameUUIDFromBytes(dir.toString().getBytes(StandardCharsets.UTF_8)).toString();
-        return Path.of(System.getProperty("java.io.tmpdir"), "deskpool-qmp-" + name + ".sock").toAbsolutePath();
+        return Path.of(System.getProperty("java.io.tmpdir"), "deskpool-" + kind + "-" + name + ".sock").toAbsolutePath();
     }
 
     String vmId() {
