@@ -94,7 +94,7 @@ class LiveViewBrowserTest {
         browser.switchTo().window(browser.getWindowHandles().stream().filter(h -> !h.equals(dashboard)).findFirst().orElseThrow());
 
         WebElement status = wait.until(d -> d.findElement(By.id("status")));
-        wait.until(d -> "connected".equals(status.getAttribute("data-state")));
+        wait.until(d -> "connected".equals(status.getDomAttribute("data-state")));
         assertThat(browser.getCurrentUrl()).endsWith("/vms/" + vmId + "/view");
         assertThat(ScreenMatch.eventually(this::canvas, screenshot, Duration.ofSeconds(30)))
                 .as("pixels of the view that differ from /screenshot").isZero();
