@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "download.h"
 #include "form.h"
 #include "handler_common.h"
 #include "osworld_routes.h"
@@ -270,20 +271,7 @@ void handle_desktop_path(int fd, const struct http_request *req)
 #define DOWNLOAD_ATTEMPTS 3
 #define DOWNLOAD_TIMEOUT_SECONDS 300
 
-/* The last non-empty line of a program's error output. */
-static void last_line(const struct buffer *text, struct buffer *out)
-{
-    size_t end = text->len;
-    while (end > 0 && (text->data[end - 1] == '\n' || text->data[end - 1] == '\r'))
-        end--;
-    size_t start = end;
-    while (start > 0 && text->data[start - 1] != '\n')
-        start--;
-    buffer_append(out, text->data + start, end - start);
-}
-
-/* Fetches `url` into `path` with busybox wget (the guest has no Python
- * requests); like the real server, three attempts, a partial file removed. */
+/* Like the real server: three attempts, a partial file removed, the size reported. */
 void handle_download_file(int fd, const struct http_request *req)
 {
     struct json_value *body = handler_json_body(fd, req);
@@ -298,35 +286,17 @@ void handle_download_file(int fd, const struct http_request *req)
     }
     char *path = expand_home(raw);
     struct buffer error = BUFFER_INIT, message = BUFFER_INIT;
+    off_t size = 0;
     bool fetched = false;
-    struct stat sb;
-    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 && strncmp(url, "ftp://", 6) != 0) {
-        buffer_printf(&error, "Invalid URL '%s': No scheme supplied. Perhaps you meant https://%s?", url, url);
-    } else {
-        int err = make_parent_dirs(path);
-        if (err)
-            handler_errno_message(&error, err, path);
-        for (int attempt = 0; !err && !fetched && attempt < DOWNLOAD_ATTEMPTS; attempt++) {
-            char *const argv[] = { "wget", "-T", "300", "-O", path, (char *)url, NULL };
-            struct process_result result;
-            process_run(argv, DOWNLOAD_TIMEOUT_SECONDS + 10, &result);
-            buffer_clear(&error);
-            if (result.outcome == PROCESS_EXITED && result.returncode == 0 && stat(path, &sb) == 0) {
-                fetched = true;
-            } else if (result.outcome == PROCESS_SPAWN_FAILED) {
-                handler_errno_message(&error, result.spawn_errno, "wget");
-            } else if (result.outcome == PROCESS_TIMED_OUT) {
-                buffer_printf(&error, "Read timed out. (read timeout=%d)", DOWNLOAD_TIMEOUT_SECONDS);
-            } else {
-                last_line(&result.err, &error);
-            }
-            process_result_free(&result);
-            if (!fetched)
-                unlink(path);
-        }
+    int err = make_parent_dirs(path);
+    if (err)
+        handler_errno_message(&error, err, path);
+    for (int attempt = 0; !err && !fetched && attempt < DOWNLOAD_ATTEMPTS; attempt++) {
+        buffer_clear(&error);
+        fetched = download_to_file(url, path, DOWNLOAD_TIMEOUT_SECONDS, &size, &error);
     }
     if (fetched) {
-        buffer_printf(&message, "File downloaded successfully: %lld bytes", (long long)sb.st_size);
+        buffer_printf(&message, "File downloaded successfully: %lld bytes", (long long)size);
         http_send_text(fd, 200, buffer_cstr(&message));
     } else {
         buffer_printf(&message, "Failed to download %s. No retries left. Error: %s", url, buffer_cstr(&error));

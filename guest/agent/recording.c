@@ -22,7 +22,7 @@
 
 #define FRAMES_PATH RECORDING_PATH ".frames"
 #define MAX_FRAME_BYTES (96u << 20) /* guest RAM: later changes extend the last frame */
-#define START_WAIT_MS 2000
+#define START_WAIT_MS 5000 /* the first frame is taken before the recorder announces itself */
 #define STOP_WAIT_MS 15000
 #define TIMESCALE 1000 /* sample times in milliseconds */
 
@@ -288,6 +288,10 @@ static void write_mp4(int frames_fd, const struct frame *frames, size_t count, u
 
 /* ---- the recorder process ------------------------------------------------------------- */
 
+static bool announce(void);
+
+/* Captures a frame now and on every change until asked to stop; announces itself once the first frame (the
+ * desktop as recording starts) is taken, so a change right after /start_recording is a frame of its own. */
 static void record(void)
 {
     static struct desktop_state st;
@@ -301,6 +305,7 @@ static void record(void)
     uint64_t written = 0, start = now_ms();
     unsigned long version = 0;
     int watch = state_watch_open();
+    bool announced = false;
     while (!stop_requested) {
         if (state_snapshot(&st, &events) && (count == 0 || st.version != version) && written < MAX_FRAME_BYTES) {
             struct buffer png = BUFFER_INIT;
@@ -318,6 +323,11 @@ static void record(void)
                 version = st.version;
             }
             buffer_free(&png);
+        }
+        if (!announced) {
+            if (!announce())
+                break;
+            announced = true;
         }
         state_watch_wait(watch, 1000);
     }
@@ -342,18 +352,24 @@ static void recorder_main(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGCHLD, SIG_DFL);
+    record();
+    char path[512];
+    pid_path(path, sizeof path);
+    unlink(path); /* last: tells /end_recording the file is complete */
+    _exit(0);
+}
+
+/* Writes the pid file that /start_recording waits for and /end_recording signals. */
+static bool announce(void)
+{
     char path[512], tmp[520];
     pid_path(path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "we");
     if (!f)
-        _exit(1);
+        return false;
     fprintf(f, "%ld\n", (long)getpid());
-    if (fclose(f) != 0 || rename(tmp, path) != 0)
-        _exit(1);
-    record();
-    unlink(path); /* last: tells /end_recording the file is complete */
-    _exit(0);
+    return fclose(f) == 0 && rename(tmp, path) == 0;
 }
 
 int recording_start(struct buffer *message)
