@@ -293,7 +293,8 @@ static void window_command(int fd, const struct http_request *req, bool close)
     } else if (!saved) {
         http_send_text(fd, 500, "could not save the desktop state");
     } else {
-        buffer_printf(&message, "Window %s successfully", close ? "closed" : "activated");
+        /* The real server's texts, period included. */
+        buffer_append_str(&message, close ? "Window closed successfully." : "Window activated successfully");
         http_send_text(fd, 200, buffer_cstr(&message));
     }
     buffer_free(&message);
