@@ -8,9 +8,10 @@
 #  - ARGUMENTS is appended verbatim, last, to QEMU's command line;
 #  - guest ports 5000 (in-VM server) and 9222 (DevTools) answer on the same container ports;
 #  - 8006 is nginx with the VM's screen at /websockify: QEMU's VNC WebSocket (5700 inside), as in qemus' image.
-# Unlike the real image it boots with SeaBIOS instead of OVMF and uses QEMU user-mode networking, isolated
-# from everything but the forwarded ports (restrict=on); / on 8006 is a plain page instead of the noVNC app,
-# and 8080 serves a VLC status placeholder.
+# Unlike the real image it boots with SeaBIOS instead of OVMF and uses QEMU user-mode networking instead of a
+# tap with NAT; like the real image's, the guest reaches whatever the container reaches (the provider's guest
+# firewall in the container's network namespace is what keeps it off the host and the other containers);
+# / on 8006 is a plain page instead of the noVNC app, and 8080 serves a VLC status placeholder.
 set -eu
 
 RAM_SIZE="${RAM_SIZE:-1G}"
@@ -50,6 +51,6 @@ exec qemu-system-x86_64 -name test-desktop -nodefaults -machine q35 $accel -m "$
   -vga std -display none -vnc 127.0.0.1:0,websocket=127.0.0.1:5700 -serial stdio -monitor none \
   -drive file=/boot.qcow2,format=qcow2,if=none,id=boot -device virtio-blk-pci,drive=boot,bootindex=1 \
   -drive file=/storage/data.img,format=raw,if=none,id=data -device virtio-blk-pci,drive=data \
-  -netdev user,id=net0,restrict=on,hostfwd=tcp::5000-:5000,hostfwd=tcp::9222-:9222 \
+  -netdev user,id=net0,hostfwd=tcp::5000-:5000,hostfwd=tcp::9222-:9222 \
   -device virtio-net-pci,netdev=net0 \
   $ARGUMENTS

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Registers the docker provider: OSWorld's Docker+QEMU image on a Docker engine. */
 public final class DockerProviderFactory implements ProviderFactory {
@@ -56,7 +57,7 @@ public final class DockerProviderFactory implements ProviderFactory {
     @Override
     public List<DoctorCheck> checks(Settings settings) {
         return List.of(new DockerEngineCheck(), new DockerApiVersionCheck(), new DockerImageCheck(), new DockerKvmCheck(),
-                new DockerLeftoversCheck(), new Qcow2ImageCheck(), new HostMemoryCheck(DEFAULT_RAM_MB),
+                new DockerLeftoversCheck(), new DockerGuestNetworkCheck(), new Qcow2ImageCheck(), new HostMemoryCheck(DEFAULT_RAM_MB),
                 new FreeDiskCheck("the Docker engine's data root", DockerProviderFactory::engineDataRoot, DEFAULT_RAM_MB));
     }
 
@@ -81,6 +82,10 @@ public final class DockerProviderFactory implements ProviderFactory {
         } catch (DeskpoolException e) {
             return HostSupport.unavailable(e.getMessage());
         }
+        Optional<String> noFirewall = config.isolateGuests() ? ContainerFirewall.unavailable() : Optional.empty();
+        if (noFirewall.isPresent()) {
+            return HostSupport.unavailable(isolationMissing(noFirewall.get()));
+        }
         try (DockerEngine engine = DockerEngine.connect(config)) {
             return HostSupport.available("Docker engine " + engine.version() + " at " + engine.host());
         } catch (DeskpoolException e) {
@@ -95,6 +100,10 @@ public final class DockerProviderFactory implements ProviderFactory {
     @Override
     public Provider create(ProviderContext context) {
         DockerConfig config = DockerConfig.from(context.settings());
+        Optional<String> noFirewall = config.isolateGuests() ? ContainerFirewall.unavailable() : Optional.empty();
+        if (noFirewall.isPresent()) {
+            throw new DeskpoolException(ErrorCode.PROVIDER_UNAVAILABLE, isolationMissing(noFirewall.get()));
+        }
         DockerEngine engine = DockerEngine.connect(config);
         try {
             requireKvmDeviceWhenForced(config, engine.host(), DEV_KVM);
@@ -120,6 +129,12 @@ public final class DockerProviderFactory implements ProviderFactory {
                     + " does not exist on this host, so no VM could start: set " + DockerSettings.KVM.name()
                     + "=auto (KVM when it works, else software emulation) or off, or enable KVM on this host");
         }
+    }
+
+    private static String isolationMissing(String why) {
+        return DockerSettings.GUEST_NETWORK.name() + "=isolated needs a firewall in each VM container, but " + why
+                + "; set " + DockerSettings.GUEST_NETWORK.name() + "=open to accept guests that reach the host, "
+                + "other containers and internal addresses";
     }
 
 }

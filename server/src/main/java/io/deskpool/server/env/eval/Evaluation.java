@@ -154,6 +154,10 @@ public final class Evaluation {
         try {
             JsonNode v = g.get(config, ctx);
             return v == null ? NullNode.getInstance() : v;
+        } catch (IllegalArgumentException e) {
+            // A getter refusing its config (a 'dest' like ../../x) is bad input, not a server failure.
+            throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, what + " (getter '" + g.type() + "'): "
+                    + e.getMessage(), Map.of("reason", "getter_config"), e);
         } catch (FileNotFoundException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
