@@ -147,10 +147,11 @@ class LiveViewApiTest {
         String emulator = started.path("emulator_id").asText();
         String vm = server.pool().lease(emulator).orElseThrow().vmId();
 
-        HttpCalls.Reply reply = http.get("/window?emulator_id=" + emulator, null);
+        HttpCalls.Reply reply = http.get("/window?emulator_id=" + emulator, ALPHA);
 
         assertThat(reply.status()).isEqualTo(302);
         assertThat(reply.headers().firstValue("Location")).hasValue("/vms/" + vm + "/view");
+        assertThat(http.get("/window?emulator_id=" + emulator, BETA).status()).as("someone else's emulator").isEqualTo(404);
     }
 
     /** Opens the WebSocket and returns the close code the server ends it with. */
