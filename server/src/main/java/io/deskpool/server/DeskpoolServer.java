@@ -102,7 +102,7 @@ public final class DeskpoolServer implements AutoCloseable {
                     new Views(settings.string(ServerSettings.PUBLIC_HOST), clock), requestLog, new HostStats(), clock,
                     clock.instant(), serverId, startWait, maxWait);
             Javalin app = createApp(ctx, metrics, maxBody);
-            new io.deskpool.server.env.EnvApi(pool, ctx.auth()::client, settings, clock).register(app);
+            new io.deskpool.server.env.EnvApi(pool, ctx.auth()::client, settings, maxWait, clock).register(app);
             app.start(host, port);
             DeskpoolServer server = new DeskpoolServer(app, pool, provider, requestLog, keepVms, serverId);
             log.info("Deskpool is serving on http://{}:{} — dashboard http://{}:{}/dashboard",

@@ -34,7 +34,7 @@ class EnvExampleTest {
         String example = Files.readString(envExample());
         List<Setting> all = new ArrayList<>(CoreSettings.ALL);
         all.addAll(ServerSettings.ALL);
-        all.addAll(io.deskpool.server.env.EnvSettings.ALL);
+        all.addAll(io.deskpool.env.EnvSettings.ALL);
         all.addAll(io.deskpool.server.image.ImageSettings.ALL);
         for (ProviderFactory f : ProviderRegistry.load().factories()) {
             all.addAll(f.settings());

@@ -2,10 +2,8 @@ package io.deskpool.server.env;
 
 import io.deskpool.core.pool.VmPool;
 import io.deskpool.core.settings.Settings;
-import io.deskpool.core.spi.ScreenSize;
-import io.deskpool.server.env.eval.Evaluation;
-import io.deskpool.server.env.eval.Evaluators;
-import io.deskpool.server.env.eval.ExternalEvaluator;
+import io.deskpool.env.EnvConfig;
+import io.deskpool.env.EnvService;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 
@@ -13,8 +11,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Function;
 
 /**
@@ -33,24 +29,10 @@ public final class EnvApi {
     /**
      * @param clientToken the caller's token, failing with 401/403 as the server's other client routes do
      */
-    public EnvApi(VmPool pool, Function<Context, String> clientToken, Settings settings, Clock clock) {
-        EnvConfig config = EnvConfig.from(settings);
-        EnvSessions sessions = new EnvSessions();
-        pool.addListener(sessions);
-        FileDownloader downloader = new FileDownloader(config.cacheDir(), config.downloadMaxBytes());
-        ScreenSize screen = pool.provider().baseSpec().screen();
-        SetupRunner setup = new SetupRunner(downloader, config.uploadDir(), config.strictSetup(),
-                new SetupRunner.Placeholders(config.clientPassword(), screen.width(), screen.height()));
-        Optional<ExternalEvaluator> external = config.externalEvaluator().isEmpty() ? Optional.empty()
-                : Optional.of(new ExternalEvaluator(config.externalEvaluator(), config.externalEvaluatorTimeout()));
-        ExecutorService guestThreads = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "deskpool-env-http");
-            t.setDaemon(true);
-            return t;
-        });
-        this.service = new EnvService(pool, config, sessions, setup, new Evaluation(Evaluators.load(), external),
-                downloader, guestThreads, clock);
-        this.health = new EnvHealth(pool, sessions);
+    public EnvApi(VmPool pool, Function<Context, String> clientToken, Settings settings, Duration maxAcquireWait, Clock clock) {
+        EnvConfig config = EnvConfig.from(settings, maxAcquireWait);
+        this.service = EnvService.create(pool, config, clock);
+        this.health = new EnvHealth(pool, service);
         this.clientToken = clientToken;
         this.maxWait = config.maxAcquireWait();
         this.stepTimeout = config.stepTimeout();

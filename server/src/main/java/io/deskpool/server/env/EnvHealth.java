@@ -3,6 +3,7 @@ package io.deskpool.server.env;
 import io.deskpool.core.pool.PoolStatus;
 import io.deskpool.core.pool.VmPool;
 import io.deskpool.core.pool.VmState;
+import io.deskpool.env.EnvService;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,9 +17,9 @@ import java.util.Map;
  */
 final class EnvHealth {
     private final VmPool pool;
-    private final EnvSessions sessions;
+    private final EnvService sessions;
 
-    EnvHealth(VmPool pool, EnvSessions sessions) {
+    EnvHealth(VmPool pool, EnvService sessions) {
         this.pool = pool;
         this.sessions = sessions;
     }
@@ -34,8 +35,8 @@ final class EnvHealth {
         body.put("kvm_device", Files.exists(Path.of("/dev/kvm")) ? "/dev/kvm" : "");
         body.put("observation_type", "screenshot");
         body.put("screenshot_source", "in-vm server GET /screenshot");
-        body.put("env_status", sessions.anyWithVm() ? "initialized" : "not_initialized");
-        body.put("sessions", sessions.count());
+        body.put("env_status", sessions.anySessionWithVm() ? "initialized" : "not_initialized");
+        body.put("sessions", sessions.sessionCount());
         var p = new LinkedHashMap<String, Object>();
         p.put("pool_size", st.poolSize());
         p.put("warm_target", st.warmTarget());

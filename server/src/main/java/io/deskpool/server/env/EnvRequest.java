@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
+import io.deskpool.env.EnvJson;
 import io.javalin.http.Context;
 
 import java.time.Duration;

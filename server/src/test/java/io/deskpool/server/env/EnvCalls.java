@@ -1,5 +1,6 @@
 package io.deskpool.server.env;
 
+import io.deskpool.env.EnvJson;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.deskpool.server.env;
 
+import io.deskpool.env.EnvJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.deskpool.core.settings.Settings;
@@ -58,7 +59,7 @@ class EnvGuestTest {
         s.putAll(Map.of("PROVIDER", "qemu", "STATE_DIR", state.toString(), "HOST", "127.0.0.1", "PORT", "0",
                 "TOKENS", ALPHA + ":2," + BETA + ":2", "POOL_SIZE", "2", "POOL_WARM", "2", "VM_READY_TIMEOUT", "180",
                 "ENV_STEP_PAUSE", "0", "ENV_ACQUIRE_WAIT", "600"));
-        s.putAll(Map.of("EXTERNAL_EVALUATOR", "sh " + ExternalEvaluatorTest.script(),
+        s.putAll(Map.of("EXTERNAL_EVALUATOR", "sh " + io.deskpool.env.ExternalEvaluatorScript.copyTo(state.resolve("evaluator")),
                 "ENV_CACHE_DIR", state.resolve("cache").toString()));
         guestImage().ifPresent(qcow2 -> s.put("PATH_TO_VM", qcow2));
         server = DeskpoolServer.start(Settings.of(s), Clock.systemUTC());

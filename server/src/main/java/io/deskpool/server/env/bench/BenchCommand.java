@@ -7,7 +7,7 @@ import io.deskpool.core.pool.VmState;
 import io.deskpool.core.settings.Settings;
 import io.deskpool.core.settings.SettingsLoader;
 import io.deskpool.server.DeskpoolServer;
-import io.deskpool.server.env.EnvJson;
+import io.deskpool.env.EnvJson;
 
 import java.io.PrintStream;
 import java.time.Clock;

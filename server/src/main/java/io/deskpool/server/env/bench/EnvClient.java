@@ -2,7 +2,7 @@ package io.deskpool.server.env.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.deskpool.server.env.EnvJson;
+import io.deskpool.env.EnvJson;
 
 import java.io.IOException;
 import java.net.URI;
