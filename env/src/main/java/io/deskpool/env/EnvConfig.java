@@ -10,17 +10,20 @@ import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
 
-/** The env API's settings, read and checked once at start. */
+/** The episode engine's settings, read and checked once at start. */
 public record EnvConfig(
-        Duration acquireWait,
-        Duration maxAcquireWait,
+        Duration resetWait,
         Duration resetTimeout,
         Duration readyTimeout,
         Duration stepTimeout,
         Duration evaluateTimeout,
         Duration stepPause,
         int maxSteps,
-        boolean screenshotUrls,
+        String actionParser,
+        String coordinates,
+        String stepReward,
+        Duration idleRelease,
+        int jpegQuality,
         boolean strictSetup,
         String clientPassword,
         Optional<Path> uploadDir,
@@ -29,19 +32,18 @@ public record EnvConfig(
         List<String> externalEvaluator,
         Duration externalEvaluatorTimeout) {
 
+    public static final List<String> COORDINATE_SYSTEMS = List.of("qwen25vl", "relative1000");
+
     public EnvConfig {
+        requireNonNull(actionParser, "actionParser is null");
+        requireNonNull(coordinates, "coordinates is null");
+        requireNonNull(stepReward, "stepReward is null");
         requireNonNull(uploadDir, "uploadDir is null");
         requireNonNull(cacheDir, "cacheDir is null");
         externalEvaluator = List.copyOf(externalEvaluator);
     }
 
-    /** @param maxWait the longest acquire wait a request may ask for (the server's ACQUIRE_MAX_WAIT) */
-    public static EnvConfig from(Settings s, Duration maxWait) {
-        Duration wait = s.seconds(EnvSettings.ACQUIRE_WAIT, Duration.ZERO);
-        if (wait.compareTo(maxWait) > 0) {
-            throw s.invalid(EnvSettings.ACQUIRE_WAIT, s.string(EnvSettings.ACQUIRE_WAIT),
-                    "at most ACQUIRE_MAX_WAIT (" + maxWait.toSeconds() + ")");
-        }
+    public static EnvConfig from(Settings s) {
         String cache = s.string(EnvSettings.CACHE_DIR);
         String command = s.string(EnvSettings.EXTERNAL_EVALUATOR);
         List<String> words;
@@ -50,14 +52,31 @@ public record EnvConfig(
         } catch (IllegalArgumentException e) {
             throw s.invalid(EnvSettings.EXTERNAL_EVALUATOR, command, "a command line (" + e.getMessage() + ")");
         }
-        return new EnvConfig(wait, maxWait,
+        int quality = s.integer(EnvSettings.JPEG_QUALITY, 1);
+        if (quality > 100) {
+            throw s.invalid(EnvSettings.JPEG_QUALITY, String.valueOf(quality), "a whole number from 1 to 100");
+        }
+        String parser = s.string(EnvSettings.ACTION_PARSER);
+        if (parser.isEmpty()) {
+            throw s.invalid(EnvSettings.ACTION_PARSER, parser, "the name of an action parser plugin, e.g. uitars");
+        }
+        String reward = s.string(EnvSettings.STEP_REWARD);
+        if (reward.isEmpty()) {
+            throw s.invalid(EnvSettings.STEP_REWARD, reward, "the name of a step reward plugin, e.g. format");
+        }
+        return new EnvConfig(
+                s.seconds(EnvSettings.RESET_WAIT, Duration.ZERO),
                 s.seconds(EnvSettings.RESET_TIMEOUT, Duration.ofSeconds(1)),
                 s.seconds(EnvSettings.READY_TIMEOUT, Duration.ofSeconds(1)),
                 s.seconds(EnvSettings.STEP_TIMEOUT, Duration.ofSeconds(1)),
                 s.seconds(EnvSettings.EVALUATE_TIMEOUT, Duration.ofSeconds(1)),
                 s.seconds(EnvSettings.STEP_PAUSE, Duration.ZERO),
                 s.integer(EnvSettings.MAX_STEPS, 1),
-                s.choice(EnvSettings.OBSERVATION, List.of("base64", "url")).equals("url"),
+                parser,
+                s.choice(EnvSettings.COORDINATES, COORDINATE_SYSTEMS),
+                reward,
+                s.seconds(EnvSettings.IDLE_RELEASE, Duration.ofSeconds(1)),
+                quality,
                 s.bool(EnvSettings.SETUP_STRICT),
                 s.string(EnvSettings.CLIENT_PASSWORD),
                 s.optionalString(EnvSettings.UPLOAD_DIR).map(p -> s.path(EnvSettings.UPLOAD_DIR).toAbsolutePath().normalize()),

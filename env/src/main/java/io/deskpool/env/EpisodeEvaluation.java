@@ -1,8 +1,6 @@
 package io.deskpool.env;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.deskpool.core.DeskpoolException;
-import io.deskpool.core.ErrorCode;
 import io.deskpool.core.spi.VmEndpoints;
 import io.deskpool.env.eval.Evaluation;
 import io.deskpool.env.eval.EvaluatorSpec;
@@ -18,9 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -46,16 +42,16 @@ final class EpisodeEvaluation {
     }
 
     /** Evaluates the session's episode; its lease is live and it has a task. */
-    Map<String, Object> evaluate(EnvSession s) {
-        EvaluatorSpec spec = s.task.evaluator().orElseThrow(() -> new DeskpoolException(ErrorCode.INVALID_ARGUMENT,
-                "the session's task has no evaluator", Map.of("reason", "no_evaluator"), null));
+    EvaluationResult evaluate(EnvSession s) {
+        EvaluatorSpec spec = s.task.evaluator().orElseThrow(() -> EnvFailure.NO_EVALUATOR.exception(
+                "task '" + s.task.id() + "' has no evaluator, so there is nothing to score"));
         List<Evaluation.Route> routes = evaluation.plan(spec);
         long t0 = System.nanoTime();
         Deadline d = Deadline.after(timeout);
         Path work = null;
         Evaluation.Outcome outcome;
         try {
-            List<SetupRunner.StepReport> post = setup.run(s.task.postconfig(), s.guest, d);
+            List<SetupReport> post = setup.run(s.task.postconfig(), s.guest, d);
             work = Files.createTempDirectory("deskpool-eval-");
             EvalContext ctx = context(s.guest.access(d), work, d);
             VmEndpoints e = s.guest.endpoints();
@@ -67,28 +63,15 @@ final class EpisodeEvaluation {
             if (e.vmInDoubt()) {
                 throw leases.vmLost(s, e, "evaluate", d);
             }
-            throw new DeskpoolException(ErrorCode.PROVIDER_ERROR, "evaluation: " + e.getMessage(),
-                    Map.of("reason", "guest_refused"), e);
+            throw EnvFailure.GUEST_REFUSED.exception("evaluation: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
             deleteTree(work);
         }
-        var body = new LinkedHashMap<String, Object>();
-        body.put("session_id", s.id);
-        body.put("task_id", s.task.id());
-        body.put("score", outcome.score());
-        body.put("metrics", outcome.metrics().stream().map(m -> {
-            var x = new LinkedHashMap<String, Object>();
-            x.put("index", m.index());
-            x.put("func", m.func());
-            x.put("score", m.score());
-            x.put("by", m.by());
-            return x;
-        }).toList());
-        body.put("decided_by", outcome.decidedBy());
-        body.put("seconds", Math.round((System.nanoTime() - t0) / 1_000_000.0) / 1000.0);
-        return body;
+        return new EvaluationResult(s.publish(), s.task.id(), outcome.score(), outcome.metrics().stream()
+                .map(m -> new EvaluationResult.MetricScore(m.index(), m.func(), m.score(), m.by())).toList(),
+                outcome.decidedBy(), Duration.ofNanos(System.nanoTime() - t0), false);
     }
 
     private EvalContext context(GuestAccess guest, Path work, Deadline d) {

@@ -1,7 +1,6 @@
 package io.deskpool.env;
 
 import io.deskpool.core.DeskpoolException;
-import io.deskpool.core.ErrorCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +20,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.Map;
 
 /**
  * Fetches http(s) files on the host, as OSWorld's SetupController does for {@code download} steps and its
@@ -46,7 +44,7 @@ final class FileDownloader {
     /** The cached copy of {@code url}, fetched now if it is not cached yet. */
     Path fetch(String url, Deadline d) {
         if (!SetupStep.isHttpUrl(url)) {
-            throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "only http(s) URLs can be downloaded, got '" + url + "'");
+            throw EnvFailure.INVALID_TASK_CONFIG.exception("only http(s) URLs can be downloaded, got '" + url + "'");
         }
         Path target = cacheDir.resolve(key(url));
         if (Files.isRegularFile(target)) {
@@ -105,7 +103,6 @@ final class FileDownloader {
     }
 
     private static DeskpoolException failed(String url, String why, Throwable cause) {
-        return new DeskpoolException(ErrorCode.PROVIDER_ERROR, "downloading " + url + " failed: " + why,
-                Map.of("reason", "download_failed"), cause);
+        return EnvFailure.DOWNLOAD_FAILED.exception("downloading " + url + " failed: " + why, cause);
     }
 }

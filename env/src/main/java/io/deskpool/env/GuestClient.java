@@ -75,10 +75,20 @@ final class GuestClient {
         body.set("command", command);
         body.put("shell", shell);
         // The guest kills the command at its own timeout; keep it inside ours so we get its answer.
-        body.put("timeout", Math.max(1, d.remaining().minusSeconds(2).toSeconds()));
-        JsonNode r = json(send("POST " + path, postJson(endpoints.serverUri(path), body, d.cap(CALL_TIMEOUT))));
-        return new GuestAccess.CommandOutput(r.path("output").asText(""), r.path("error").asText(""),
-                r.path("returncode").asInt(-1));
+        long guestSeconds = Math.max(1, d.remaining().minusSeconds(2).toSeconds());
+        body.put("timeout", guestSeconds);
+        long start = System.nanoTime();
+        HttpResponse<String> r = exchange("POST " + path, postJson(endpoints.serverUri(path), body, d.cap(CALL_TIMEOUT)),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2) {
+            // An error that came once the command's time was up is the guest stopping it, not the command failing.
+            boolean atDeadline = System.nanoTime() - start >= guestSeconds * 1_000_000_000L;
+            throw atDeadline ? GuestException.stoppedAtDeadline("POST " + path, r.statusCode(), r.body(), guestSeconds)
+                    : GuestException.refused("POST " + path, r.statusCode(), r.body());
+        }
+        JsonNode out = json(r);
+        return new GuestAccess.CommandOutput(out.path("output").asText(""), out.path("error").asText(""),
+                out.path("returncode").asInt(-1));
     }
 
     /** A POST of a JSON object to a setup route; the guest's answer text. */

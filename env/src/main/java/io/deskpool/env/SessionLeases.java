@@ -9,7 +9,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * A session's hold on its VM through the pool: renewing the lease on every call, noticing a lease the pool
@@ -27,20 +26,15 @@ final class SessionLeases {
         this.sessions = sessions;
     }
 
-    /** The session's lease, renewed; a lease the pool ended without the session is reported as what it is. */
+    /** The session's lease, renewed; a session without one is told why it has none. */
     void renew(EnvSession s) {
         if (s.lease == null) {
-            if (!s.lostReason.isEmpty()) {
-                throw new DeskpoolException(ErrorCode.VM_LOST, "the session has no VM any more (" + s.lostReason
-                        + "); reset the session to get a new one", Map.of("reason", "vm_lost"), null);
-            }
-            throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "the session has no VM: reset it first",
-                    Map.of("reason", "not_reset"), null);
+            throw noVm(s);
         }
         LeaseEndReason ended = s.leaseEnded;
         if (ended == null) {
             try {
-                s.lease = pool.heartbeat(s.lease.id(), s.token);
+                s.lease = pool.heartbeat(s.lease.id(), s.owner);
                 return;
             } catch (DeskpoolException e) {
                 if (e.code() != ErrorCode.UNKNOWN_LEASE) {
@@ -52,16 +46,20 @@ final class SessionLeases {
         String vm = s.lease.vmId();
         sessions.unbind(s.lease);
         s.detach();
-        s.clearEpisode();
-        if (ended == LeaseEndReason.EXPIRED) {
-            sessions.remove(s);
-            throw new DeskpoolException(ErrorCode.NOT_FOUND, "env session " + s.id + " expired: no call for LEASE_TTL ("
-                    + pool.config().leaseTtl().toSeconds() + " s) and its VM was reclaimed; reset without session_id",
-                    Map.of("reason", "session_expired"), null);
+        s.note = "VM " + vm + " was taken away: " + ended.name().toLowerCase(Locale.ROOT);
+        throw EnvFailure.VM_LOST.exception("the session's " + s.note + "; reset the session to get a new VM");
+    }
+
+    /** Why a session has no VM, as the failure its caller gets. */
+    static DeskpoolException noVm(EnvSession s) {
+        if (s.releasedIdle) {
+            return EnvFailure.VM_RELEASED.exception(s.note + "; reset the session to get a clean VM");
         }
-        s.lostReason = "VM " + vm + " was taken away: " + ended.name().toLowerCase(Locale.ROOT);
-        throw new DeskpoolException(ErrorCode.VM_LOST, "the session's " + s.lostReason + "; reset the session to get a new VM",
-                Map.of("reason", "vm_lost"), null);
+        if (!s.note.isEmpty() && s.task != null) {
+            return EnvFailure.VM_LOST.exception("the session has no VM any more (" + s.note + "); reset it to get a new one");
+        }
+        return EnvFailure.NOT_RESET.exception("the session has no episode" + (s.note.isEmpty() ? "" : " (" + s.note + ")")
+                + ": reset it first");
     }
 
     /** The VM stopped answering: it goes back to the pool as broken (destroyed and replaced); says what happened. */
@@ -73,22 +71,22 @@ final class SessionLeases {
         s.done = true;
         if (lease != null) {
             try {
-                pool.markBroken(lease.id(), s.token, "env " + during + ": " + e.getMessage());
+                pool.markBroken(lease.id(), s.owner, "env " + during + ": " + e.getMessage());
             } catch (DeskpoolException ignored) {
                 // already gone
             }
         }
-        s.lostReason = "VM " + vm + " stopped answering during " + during + ": " + e.getMessage();
-        log.warn("Env session {}: {}; the VM is being replaced", s.id, s.lostReason);
-        return s.lostReason + "; it was marked broken and is being replaced";
+        s.note = "VM " + vm + " stopped answering during " + during + ": " + e.getMessage();
+        log.warn("Env session {}: {}; the VM is being replaced", s.id, s.note);
+        return s.note + "; it was marked broken and is being replaced";
     }
 
     DeskpoolException vmLost(EnvSession s, GuestException e, String during, Deadline d) {
         boolean late = e.kind() == GuestException.Kind.TIMEOUT && d.expired();
         String why = lose(s, e, during);
-        return new DeskpoolException(ErrorCode.VM_LOST, (late ? during + " missed its deadline of " + d.budget().toSeconds()
-                + " s; " : "") + why + "; reset the session to continue",
-                Map.of("reason", late ? "deadline_exceeded" : "vm_lost"), e);
+        EnvFailure f = late ? EnvFailure.DEADLINE_EXCEEDED : EnvFailure.VM_LOST;
+        return f.exception((late ? during + " missed its deadline of " + d.budget().toSeconds() + " s; " : "") + why
+                + "; reset the session to continue", e);
     }
 
     /** Gives the session's VM back to the pool (to be reverted), unless the pool already took it. */
@@ -103,9 +101,23 @@ final class SessionLeases {
             return;
         }
         try {
-            pool.release(lease.id(), s.token);
+            pool.release(lease.id(), s.owner);
         } catch (DeskpoolException e) {
             log.debug("Releasing lease {} of session {}: {}", lease.id(), s.id, e.getMessage());
+        }
+    }
+
+    /** Keeps an idle session's lease alive between calls; false when the pool no longer has it. */
+    boolean keepAlive(EnvSession s) {
+        Lease lease = s.lease;
+        if (lease == null || s.leaseEnded != null) {
+            return false;
+        }
+        try {
+            s.lease = pool.heartbeat(lease.id(), s.owner);
+            return true;
+        } catch (DeskpoolException e) {
+            return false;
         }
     }
 }

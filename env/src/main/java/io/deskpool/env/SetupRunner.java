@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deskpool.core.DeskpoolException;
-import io.deskpool.core.ErrorCode;
 import io.deskpool.env.spi.GuestAccess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,21 +31,6 @@ final class SetupRunner {
     private static final Logger log = LoggerFactory.getLogger(SetupRunner.class);
     private static final Set<String> LENIENT_IN_OSWORLD = Set.of("launch", "execute", "command", "activate_window",
             "close_window", "change_wallpaper");
-
-    /** What one step did. */
-    record StepReport(String where, String type, long millis, boolean ok, String detail) {
-        Map<String, Object> toJson() {
-            var m = new LinkedHashMap<String, Object>();
-            m.put("step", where);
-            m.put("type", type);
-            m.put("seconds", millis / 1000.0);
-            m.put("ok", ok);
-            if (!detail.isEmpty()) {
-                m.put("detail", detail);
-            }
-            return m;
-        }
-    }
 
     /** What setup commands may reference: OSWorld's {CLIENT_PASSWORD} and screen placeholders. */
     record Placeholders(String clientPassword, int screenWidth, int screenHeight) {
@@ -72,8 +55,8 @@ final class SetupRunner {
         this.placeholders = placeholders;
     }
 
-    List<StepReport> run(List<SetupStep> steps, GuestClient guest, Deadline d) {
-        List<StepReport> reports = new ArrayList<>();
+    List<SetupReport> run(List<SetupStep> steps, GuestClient guest, Deadline d) {
+        List<SetupReport> reports = new ArrayList<>();
         for (SetupStep step : steps) {
             long start = System.nanoTime();
             if (d.expired()) {
@@ -94,7 +77,7 @@ final class SetupRunner {
                 detail = e.getMessage();
                 log.warn("Setup {} ({}) failed, continuing as OSWorld does: {}", step.where(), step.type(), e.getMessage());
             }
-            reports.add(new StepReport(step.where(), step.type(), (System.nanoTime() - start) / 1_000_000, ok, detail));
+            reports.add(new SetupReport(step.where(), step.type(), Duration.ofNanos(System.nanoTime() - start), ok, detail));
         }
         return List.copyOf(reports);
     }
@@ -203,13 +186,12 @@ final class SetupRunner {
     private void upload(SetupStep step, JsonNode f, GuestClient guest, Deadline d) {
         String guestPath = f.get("path").asText();
         if (f.path("local_path").isTextual()) {
-            Path dir = uploadDir.orElseThrow(() -> new DeskpoolException(ErrorCode.INVALID_ARGUMENT, step.where()
-                    + " (upload_file): local_path needs ENV_UPLOAD_DIR to be set on the server (or send 'content'/'content_base64')",
-                    Map.of("reason", "upload_dir_not_set"), null));
+            Path dir = uploadDir.orElseThrow(() -> EnvFailure.UPLOAD_DIR_NOT_SET.exception(step.where()
+                    + " (upload_file): local_path needs ENV_UPLOAD_DIR to be set on the server (or send 'content'/'content_base64')"));
             Path local = dir.resolve(f.get("local_path").asText()).toAbsolutePath().normalize();
             if (!local.startsWith(dir) || !Files.isRegularFile(local)) {
-                throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, step.where() + " (upload_file): local_path '"
-                        + f.get("local_path").asText() + "' is not a file inside ENV_UPLOAD_DIR", Map.of("reason", "invalid_task_config"), null);
+                throw EnvFailure.INVALID_TASK_CONFIG.exception(step.where() + " (upload_file): local_path '"
+                        + f.get("local_path").asText() + "' is not a file inside ENV_UPLOAD_DIR");
             }
             guest.upload(guestPath, local, d);
             return;
@@ -223,8 +205,7 @@ final class SetupRunner {
             Files.write(tmp, bytes);
             guest.upload(guestPath, tmp, d);
         } catch (IllegalArgumentException e) {
-            throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, step.where() + " (upload_file): content_base64 is not base64",
-                    Map.of("reason", "invalid_task_config"), e);
+            throw EnvFailure.INVALID_TASK_CONFIG.exception(step.where() + " (upload_file): content_base64 is not base64", e);
         } catch (IOException e) {
             throw failed(step, "could not stage the file: " + e.getMessage(), e);
         } finally {
@@ -260,7 +241,7 @@ final class SetupRunner {
     }
 
     private static DeskpoolException failed(SetupStep step, String why, Throwable cause) {
-        return new DeskpoolException(ErrorCode.PROVIDER_ERROR, "setup " + step.where() + " (" + step.type() + ") failed: " + why,
-                Map.of("reason", "setup_failed", "step", step.where(), "step_type", step.type()), cause);
+        return EnvFailure.SETUP_FAILED.exception("setup " + step.where() + " (" + step.type() + ") failed: " + why,
+                Map.of("step", step.where(), "step_type", step.type()), cause);
     }
 }

@@ -3,7 +3,6 @@ package io.deskpool.env;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deskpool.core.DeskpoolException;
-import io.deskpool.core.ErrorCode;
 
 import java.net.URI;
 import java.util.ArrayList;
@@ -18,11 +17,11 @@ import static java.util.Objects.requireNonNull;
  * as OSWorld's SetupController reads it. Parsing checks the type and the parameters each type needs, so a bad
  * task is refused before any VM is touched.
  */
-record SetupStep(String where, String type, ObjectNode parameters) {
+public record SetupStep(String where, String type, ObjectNode parameters) {
     static final Set<String> TYPES = Set.of("execute", "command", "launch", "sleep", "open", "download", "upload_file",
             "activate_window", "close_window", "change_wallpaper", "chrome_open_tabs");
 
-    SetupStep {
+    public SetupStep {
         requireNonNull(where, "where is null");
         requireNonNull(type, "type is null");
         requireNonNull(parameters, "parameters is null");
@@ -53,9 +52,9 @@ record SetupStep(String where, String type, ObjectNode parameters) {
         }
         String type = t.asText();
         if (!TYPES.contains(type)) {
-            throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, where + ": unknown setup step type '" + type
+            throw EnvFailure.UNKNOWN_SETUP_STEP.exception(where + ": unknown setup step type '" + type
                     + "' (supported: " + String.join(", ", TYPES.stream().sorted().toList()) + ")",
-                    Map.of("reason", "unknown_setup_step", "step_type", type), null);
+                    Map.of("step_type", type), null);
         }
         JsonNode p = node.path("parameters");
         if (p.isMissingNode() || p.isNull()) {
@@ -162,6 +161,6 @@ record SetupStep(String where, String type, ObjectNode parameters) {
     }
 
     private static DeskpoolException bad(String message) {
-        return new DeskpoolException(ErrorCode.INVALID_ARGUMENT, message, Map.of("reason", "invalid_task_config"), null);
+        return EnvFailure.INVALID_TASK_CONFIG.exception(message);
     }
 }

@@ -1,12 +1,9 @@
 package io.deskpool.env;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.deskpool.core.DeskpoolException;
-import io.deskpool.core.ErrorCode;
 import io.deskpool.env.eval.EvaluatorSpec;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
@@ -16,25 +13,27 @@ import static java.util.Objects.requireNonNull;
  * {@code config} steps that set the desktop up, and the {@code evaluator}. Parsed and checked whole before a
  * VM is touched; other fields (snapshot, related_apps, proxy...) are ignored.
  */
-record TaskConfig(String id, String instruction, List<SetupStep> config, Optional<EvaluatorSpec> evaluator,
-                  List<SetupStep> postconfig) {
-    static final TaskConfig BLANK = new TaskConfig("", "", List.of(), Optional.empty(), List.of());
+public record TaskConfig(String id, String instruction, List<SetupStep> config, Optional<EvaluatorSpec> evaluator,
+                         List<SetupStep> postconfig, JsonNode raw) {
+    public static final TaskConfig BLANK = new TaskConfig("", "", List.of(), Optional.empty(), List.of(),
+            EnvJson.MAPPER.createObjectNode());
 
-    TaskConfig {
+    public TaskConfig {
         requireNonNull(id, "id is null");
         requireNonNull(instruction, "instruction is null");
         config = List.copyOf(config);
         requireNonNull(evaluator, "evaluator is null");
         postconfig = List.copyOf(postconfig);
+        raw = requireNonNull(raw, "raw is null").deepCopy();
     }
 
-    static TaskConfig parse(JsonNode task) {
+    /** Parses and checks a task whole; a bad one is a 400 naming what is wrong, before any VM is touched. */
+    public static TaskConfig parse(JsonNode task) {
         if (task == null || task.isMissingNode() || task.isNull()) {
             return BLANK;
         }
         if (!task.isObject()) {
-            throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "task_config must be an OSWorld task object",
-                    Map.of("reason", "invalid_task_config"), null);
+            throw EnvFailure.INVALID_TASK_CONFIG.exception("task_config must be an OSWorld task object");
         }
         List<SetupStep> config = SetupStep.parseAll(task.path("config"), "config");
         JsonNode e = task.path("evaluator");
@@ -45,7 +44,7 @@ record TaskConfig(String id, String instruction, List<SetupStep> config, Optiona
             post = SetupStep.parseAll(parsed.postconfig(), "evaluator.postconfig");
             spec = Optional.of(parsed);
         }
-        return new TaskConfig(text(task, "id"), text(task, "instruction"), config, spec, post);
+        return new TaskConfig(text(task, "id"), text(task, "instruction"), config, spec, post, task);
     }
 
     private static String text(JsonNode task, String field) {

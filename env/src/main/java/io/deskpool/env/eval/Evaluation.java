@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
+import io.deskpool.env.EnvFailure;
 import io.deskpool.env.spi.EvalContext;
 import io.deskpool.env.spi.Getter;
 import io.deskpool.env.spi.Metric;
@@ -64,11 +65,11 @@ public final class Evaluation {
             } else if (external.isPresent()) {
                 routes.add(new Route(call, null, "external"));
             } else {
-                throw new DeskpoolException(ErrorCode.UNSUPPORTED, call.where() + " needs " + String.join(" and ", missing)
+                throw EnvFailure.UNSUPPORTED_METRIC.exception(call.where() + " needs " + String.join(" and ", missing)
                         + ", which this server does not have (built-in metrics: " + String.join(", ", evaluators.metricNames())
                         + "; getters: " + String.join(", ", evaluators.getterTypes())
                         + "). Add a plugin jar or set EXTERNAL_EVALUATOR.",
-                        Map.of("reason", "unsupported_metric", "func", call.func()), null);
+                        Map.of("func", call.func()), null);
             }
         }
         return List.copyOf(routes);
@@ -144,8 +145,8 @@ public final class Evaluation {
         try {
             return fetch(call.expected(), ctx, call.where() + " expected");
         } catch (FileNotFoundException e) {
-            throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, call.where() + ": the expected getter found no file: "
-                    + e.getMessage(), Map.of("reason", "expected_missing"), e);
+            throw EnvFailure.EXPECTED_MISSING.exception(call.where() + ": the expected getter found no file: "
+                    + e.getMessage(), e);
         }
     }
 
@@ -157,8 +158,7 @@ public final class Evaluation {
         } catch (FileNotFoundException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
-            throw new DeskpoolException(ErrorCode.PROVIDER_ERROR, what + " (getter '" + g.type() + "') failed: "
-                    + e.getMessage(), Map.of("reason", "getter_failed"), e);
+            throw EnvFailure.GETTER_FAILED.exception(what + " (getter '" + g.type() + "') failed: " + e.getMessage(), e);
         }
     }
 
@@ -169,9 +169,9 @@ public final class Evaluation {
         } catch (DeskpoolException e) {
             throw e;
         } catch (Exception e) {
-            throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, r.call().where() + ": metric '" + r.call().func()
+            throw EnvFailure.METRIC_FAILED.exception(r.call().where() + ": metric '" + r.call().func()
                     + "' could not score its input: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
-                    Map.of("reason", "metric_failed", "func", r.call().func()), e);
+                    Map.of("func", r.call().func()), e);
         }
         if (!Double.isFinite(s)) {
             throw new DeskpoolException(ErrorCode.INTERNAL, "metric '" + r.call().func() + "' returned " + s);

@@ -3,11 +3,10 @@ package io.deskpool.env.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.deskpool.core.DeskpoolException;
-import io.deskpool.core.ErrorCode;
+import io.deskpool.env.EnvFailure;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static java.util.Objects.requireNonNull;
 
@@ -127,6 +126,6 @@ public record EvaluatorSpec(List<MetricCall> calls, boolean listForm, boolean co
     }
 
     static DeskpoolException bad(String message) {
-        return new DeskpoolException(ErrorCode.INVALID_ARGUMENT, message, Map.of("reason", "invalid_evaluator"), null);
+        return EnvFailure.INVALID_EVALUATOR.exception(message);
     }
 }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deskpool.core.DeskpoolException;
-import io.deskpool.core.ErrorCode;
+import io.deskpool.env.EnvFailure;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,7 +110,7 @@ public final class ExternalEvaluator {
     }
 
     private static DeskpoolException failure(String func, String what, Throwable cause) {
-        return new DeskpoolException(ErrorCode.PROVIDER_ERROR, "external evaluator for metric '" + func + "' " + what,
-                Map.of("reason", "external_evaluator_failed", "func", func), cause);
+        return EnvFailure.EXTERNAL_EVALUATOR_FAILED.exception("external evaluator for metric '" + func + "' " + what,
+                Map.of("func", func), cause);
     }
 }

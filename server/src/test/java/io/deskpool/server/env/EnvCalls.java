@@ -43,6 +43,13 @@ final class EnvCalls {
             return Base64.getDecoder().decode(json().path("observation").path("screenshot").asText());
         }
 
+        Reply created() {
+            if (status != 201) {
+                throw new AssertionError("expected 201, got " + status + ": " + body());
+            }
+            return this;
+        }
+
         Reply ok() {
             if (status != 200) {
                 throw new AssertionError("expected 200, got " + status + ": " + body());

@@ -27,11 +27,11 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The env API against real VMs: the QEMU provider booting the test desktop guest (PATH_TO_VM empty), two VMs
+ * Deskpool's session API, /v1/sessions, against real VMs: the QEMU provider booting the test desktop guest (PATH_TO_VM empty), two VMs
  * for the whole class. Fails, not skips, when QEMU or the guest cannot run here. Files the tasks download are
  * served from a loopback HTTP server in this test.
  */
-class EnvGuestTest {
+class SessionGuestTest {
     private static final String ALPHA = "alpha-env-guest";
     private static final String BETA = "beta-env-guest";
     private static final String GOLD = "the gold file\n";
@@ -96,23 +96,31 @@ class EnvGuestTest {
     @AfterEach
     void closeSessions() {
         for (String[] s : opened) {
-            http.post("/env/close", s[1], "{\"session_id\": \"" + s[0] + "\"}");
+            http.send("DELETE", "/v1/sessions/" + s[0], s[1], null);
         }
     }
 
+    /** POST /v1/sessions: a new session reset to the task; its id is at session.session_id. */
     private JsonNode reset(String token, String body) {
-        JsonNode r = http.post("/env/reset", token, body).ok().json();
-        opened.add(new String[]{r.path("session_id").asText(), token});
+        JsonNode r = http.post("/v1/sessions", token, body).created().json();
+        opened.add(new String[]{id(r), token});
         return r;
     }
 
+    private static String id(JsonNode r) {
+        return r.path("session").path("session_id").asText();
+    }
+
+    private static String vm(JsonNode r) {
+        return r.path("session").path("vm").path("vm_id").asText();
+    }
+
     private static EnvCalls.Reply step(String token, String session, String action) {
-        return http.post("/env/step", token, "{\"session_id\": \"" + session + "\", \"action\": "
-                + EnvJson.MAPPER.valueToTree(action) + "}");
+        return http.post("/v1/sessions/" + session + "/step", token, "{\"action\": " + EnvJson.MAPPER.valueToTree(action) + "}");
     }
 
     private static JsonNode evaluate(String token, String session) {
-        return http.post("/env/evaluate", token, "{\"session_id\": \"" + session + "\"}").ok().json();
+        return http.post("/v1/sessions/" + session + "/evaluate", token, "{}").ok().json();
     }
 
     /** A task scored on the accessibility tree, where the guest shows the text typed into it. */
@@ -149,10 +157,10 @@ class EnvGuestTest {
                                 {"type": "cloud_file", "path": "%s/gold.txt", "dest": "gold-expected.txt"},
                                 {"type": "rule", "rules": {"expected": "uploaded"}}]}}}"""
                 .formatted(filesBase, filesBase));
-        String session = r.path("session_id").asText();
+        String session = id(r);
 
-        assertThat(r.path("step").asInt()).isZero();
-        assertThat(r.path("done").asBoolean()).isFalse();
+        assertThat(r.path("session").path("step").asInt()).isZero();
+        assertThat(r.path("session").path("state").asText()).isEqualTo("running");
         assertThat(r.path("instruction").asText()).isEqualTo("Check the setup.");
         assertThat(r.path("info").path("setup")).hasSize(12).allMatch(s -> s.path("ok").asBoolean());
         String tree = r.path("observation").path("accessibility_tree").asText();
@@ -164,24 +172,25 @@ class EnvGuestTest {
     @Test
     void steps_change_the_vm_and_the_observation_is_only_the_new_one() {
         JsonNode r = reset(ALPHA, "{\"max_steps\": 3, \"task_config\": {\"id\": \"steps\"}}");
-        String session = r.path("session_id").asText();
+        String session = id(r);
         byte[] before = Base64Screens.of(r);
 
         EnvCalls.Reply click = step(ALPHA, session, "pyautogui.click(200, 150)").ok();
-        EnvCalls.Reply write = http.post("/env/step", ALPHA, "{\"session_id\": \"" + session
-                + "\", \"action\": \"pyautogui.write('hello deskpool')\", \"require_a11y_tree\": true}").ok();
+        EnvCalls.Reply write = http.post("/v1/sessions/" + session + "/step", ALPHA,
+                "{\"action\": \"pyautogui.write('hello deskpool')\", \"require_a11y_tree\": true}").ok();
         EnvCalls.Reply last = step(ALPHA, session, "pyautogui.press('enter')").ok();
         EnvCalls.Reply over = step(ALPHA, session, "WAIT");
-        EnvCalls.Reply shot = http.get("/env/screenshot?session_id=" + session, ALPHA);
+        EnvCalls.Reply shot = http.get("/v1/sessions/" + session + "/screenshot", ALPHA);
 
         assertThat(click.json().path("step").asInt()).isEqualTo(1);
-        assertThat(click.json().path("info").path("returncode").asInt()).isZero();
+        assertThat(click.json().path("executed").get(0).path("returncode").asInt()).isZero();
+        assertThat(click.json().path("reward").asDouble()).isZero();
         assertThat(Arrays.equals(before, click.screenshot())).isFalse();
         assertThat(click.json().has("history")).isFalse();
         assertThat(write.json().path("observation").path("accessibility_tree").asText()).contains("hello deskpool");
         assertThat(last.json().path("done").asBoolean()).isTrue();
-        assertThat(last.json().path("info").path("max_steps_reached").asBoolean()).isTrue();
-        assertThat(over.status()).isEqualTo(400);
+        assertThat(last.json().path("ended_by").asText()).isEqualTo("max_steps");
+        assertThat(over.status()).isEqualTo(409);
         assertThat(over.reason()).isEqualTo("episode_done");
         assertThat(shot.status()).isEqualTo(200);
         assertThat(shot.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("image/png"));
@@ -190,21 +199,21 @@ class EnvGuestTest {
 
     @Test
     void a_steps_deadline_is_passed_to_the_vm_which_stops_the_action() {
-        String session = reset(ALPHA, "{\"task_config\": {\"id\": \"slow\"}}").path("session_id").asText();
+        String session = reset(ALPHA, "{\"task_config\": {\"id\": \"slow\"}}").path("session").path("session_id").asText();
 
-        EnvCalls.Reply slow = http.post("/env/step", ALPHA, "{\"session_id\": \"" + session
-                + "\", \"action\": \"pyautogui.sleep(120)\", \"timeout\": 5}");
+        EnvCalls.Reply slow = http.post("/v1/sessions/" + session + "/step", ALPHA,
+                "{\"action\": \"pyautogui.sleep(120)\", \"timeout\": 5}");
 
         assertThat(slow.status()).isEqualTo(200);
-        assertThat(slow.json().path("info").path("returncode").asInt()).isEqualTo(1);
-        assertThat(slow.json().path("info").path("error").asText()).contains("timeout");
+        assertThat(slow.json().path("executed").get(0).path("returncode").asInt()).isEqualTo(1);
+        assertThat(slow.json().path("executed").get(0).path("error").asText()).contains("timeout");
         assertThat(step(ALPHA, session, "pyautogui.click(5, 5)").status()).isEqualTo(200);
     }
 
     @Test
     void evaluate_scores_a_done_task_1_and_an_undone_one_0() {
-        String done = reset(ALPHA, typedTask("42", "zzz")).path("session_id").asText();
-        String undone = reset(BETA, typedTask("42", "zzz")).path("session_id").asText();
+        String done = reset(ALPHA, typedTask("42", "zzz")).path("session").path("session_id").asText();
+        String undone = reset(BETA, typedTask("42", "zzz")).path("session").path("session_id").asText();
 
         step(ALPHA, done, "pyautogui.typewrite('the answer is 42')").ok();
         step(BETA, undone, "pyautogui.typewrite('no idea')").ok();
@@ -225,8 +234,8 @@ class EnvGuestTest {
         JsonNode[] ra = a.get(10, TimeUnit.MINUTES);
         JsonNode[] rb = b.get(10, TimeUnit.MINUTES);
 
-        assertThat(ra[0].path("vm_id").asText()).isNotEqualTo(rb[0].path("vm_id").asText());
-        assertThat(ra[0].path("session_id").asText()).isNotEqualTo(rb[0].path("session_id").asText());
+        assertThat(vm(ra[0])).isNotEqualTo(vm(rb[0]));
+        assertThat(id(ra[0])).isNotEqualTo(id(rb[0]));
         assertThat(ra[1].path("score").asDouble()).isEqualTo(1.0);
         assertThat(rb[1].path("score").asDouble()).isEqualTo(1.0);
     }
@@ -235,7 +244,7 @@ class EnvGuestTest {
         try {
             together.await(5, TimeUnit.MINUTES);
             JsonNode r = reset(token, typedTask(mine, theirs));
-            String session = r.path("session_id").asText();
+            String session = id(r);
             for (int i = 0; i < 3; i++) {
                 together.await(5, TimeUnit.MINUTES);
                 step(token, session, "pyautogui.write('" + mine + " ')").ok();
@@ -248,44 +257,27 @@ class EnvGuestTest {
 
     @Test
     void resetting_a_session_gives_it_a_clean_vm_under_the_same_id() {
-        String session = reset(ALPHA, typedTask("dirty", "zzz")).path("session_id").asText();
+        String session = reset(ALPHA, typedTask("dirty", "zzz")).path("session").path("session_id").asText();
         step(ALPHA, session, "pyautogui.write('dirty desk')").ok();
         double dirty = evaluate(ALPHA, session).path("score").asDouble();
 
-        JsonNode second = http.post("/env/reset", ALPHA, withSession(typedTask("dirty", "zzz"), session)).ok().json();
+        JsonNode second = http.post("/v1/sessions/" + session + "/reset", ALPHA, typedTask("dirty", "zzz")).ok().json();
 
         assertThat(dirty).isEqualTo(1.0);
-        assertThat(second.path("session_id").asText()).isEqualTo(session);
-        assertThat(second.path("step").asInt()).isZero();
+        assertThat(id(second)).isEqualTo(session);
+        assertThat(second.path("session").path("step").asInt()).isZero();
         assertThat(evaluate(ALPHA, session).path("score").asDouble()).isEqualTo(0.0);
-    }
-
-    private static String withSession(String body, String session) {
-        return body.replaceFirst("\\{", "{\"session_id\": \"" + session + "\", ");
-    }
-
-    @Test
-    void evaluate_before_reset_is_a_400_and_an_unknown_step_type_a_400_naming_it() {
-        EnvCalls.Reply eval = http.post("/env/evaluate", BETA, "{}");
-        EnvCalls.Reply bad = http.post("/env/reset", BETA,
-                "{\"task_config\": {\"config\": [{\"type\": \"teleport\", \"parameters\": {}}]}}");
-
-        assertThat(eval.status()).isEqualTo(400);
-        assertThat(eval.reason()).isEqualTo("no_session");
-        assertThat(bad.status()).isEqualTo(400);
-        assertThat(bad.json().path("message").asText()).contains("'teleport'");
-        assertThat(http.get("/env/sessions", BETA).json().path("sessions")).isEmpty();
     }
 
     @Test
     void infeasible_tasks_score_1_when_the_agent_gives_up() {
         String session = reset(ALPHA, "{\"task_config\": {\"id\": \"impossible\", \"evaluator\": {\"func\": \"infeasible\"}}}")
-                .path("session_id").asText();
+                .path("session").path("session_id").asText();
 
         EnvCalls.Reply fail = step(ALPHA, session, "FAIL").ok();
 
         assertThat(fail.json().path("done").asBoolean()).isTrue();
-        assertThat(fail.json().path("info").path("fail").asBoolean()).isTrue();
+        assertThat(fail.json().path("ended_by").asText()).isEqualTo("fail");
         assertThat(evaluate(ALPHA, session).path("score").asDouble()).isEqualTo(1.0);
     }
 
@@ -296,7 +288,7 @@ class EnvGuestTest {
                  "config": [{"type": "execute", "parameters": {"command": "echo yes > /home/user/answer.txt", "shell": true}}],
                  "evaluator": {"func": "file_says_yes",
                                "result": {"type": "vm_file", "path": "/home/user/answer.txt", "dest": "answer.txt"}}}}""")
-                .path("session_id").asText();
+                .path("session").path("session_id").asText();
 
         JsonNode e = evaluate(ALPHA, session);
 
@@ -306,7 +298,7 @@ class EnvGuestTest {
 
     @Test
     void a_session_belongs_to_its_token() {
-        String session = reset(ALPHA, "{\"task_config\": {\"id\": \"mine\"}}").path("session_id").asText();
+        String session = reset(ALPHA, "{\"task_config\": {\"id\": \"mine\"}}").path("session").path("session_id").asText();
 
         EnvCalls.Reply r = step(BETA, session, "WAIT");
 
@@ -317,19 +309,60 @@ class EnvGuestTest {
     @Test
     void a_vm_lost_mid_episode_is_a_typed_error_and_the_next_reset_gets_a_new_vm() {
         JsonNode r = reset(BETA, "{\"task_config\": {\"id\": \"lost\"}}");
-        String session = r.path("session_id").asText();
-        String vm = r.path("vm_id").asText();
+        String session = id(r);
+        String vm = vm(r);
 
         server.pool().destroyVm(vm);
         EnvCalls.Reply lost = step(BETA, session, "pyautogui.click(10, 10)");
-        JsonNode again = http.post("/env/reset", BETA, "{\"session_id\": \"" + session + "\"}").ok().json();
+        JsonNode again = http.post("/v1/sessions/" + session + "/reset", BETA, "{}").ok().json();
 
         assertThat(lost.status()).isEqualTo(502);
         assertThat(lost.json().path("error").asText()).isEqualTo("vm_lost");
-        assertThat(lost.json().path("details").path("session_id").asText()).isEqualTo(session);
-        assertThat(again.path("session_id").asText()).isEqualTo(session);
-        assertThat(again.path("vm_id").asText()).isNotEqualTo(vm);
+        assertThat(lost.reason()).isEqualTo("vm_lost");
+        assertThat(id(again)).isEqualTo(session);
+        assertThat(vm(again)).isNotEqualTo(vm);
         assertThat(step(BETA, session, "pyautogui.click(10, 10)").status()).isEqualTo(200);
+    }
+
+    @Test
+    void a_session_view_carries_its_vms_endpoints_and_the_list_shows_the_callers_sessions_only() {
+        JsonNode r = reset(ALPHA, "{\"task_config\": {\"id\": \"view\"}}");
+        JsonNode view = http.get("/v1/sessions/" + id(r), ALPHA).ok().json();
+        JsonNode endpoints = view.path("vm").path("endpoints");
+
+        assertThat(endpoints.path("host").asText()).isEqualTo("127.0.0.1");
+        assertThat(endpoints.path("server_port").asInt()).isPositive();
+        assertThat(endpoints.path("chromium_port").asInt()).isPositive();
+        assertThat(view.path("task_id").asText()).isEqualTo("view");
+        assertThat(http.get("/v1/sessions", ALPHA).json().path("sessions")).extracting(n -> n.path("session_id").asText())
+                .contains(id(r));
+        assertThat(http.get("/v1/sessions", BETA).json().path("sessions")).extracting(n -> n.path("session_id").asText())
+                .doesNotContain(id(r));
+    }
+
+    @Test
+    void closing_a_session_gives_its_vm_back_and_forgets_it() {
+        JsonNode r = reset(BETA, "{\"task_config\": {\"id\": \"closing\"}}");
+
+        JsonNode closed = http.send("DELETE", "/v1/sessions/" + id(r), BETA, null).ok().json();
+
+        assertThat(closed.path("released_vm_id").asText()).isEqualTo(vm(r));
+        assertThat(http.get("/v1/sessions/" + id(r), BETA).status()).isEqualTo(404);
+    }
+
+    @Test
+    void an_action_the_parser_cannot_read_is_a_400_that_changes_nothing() {
+        String session = id(reset(ALPHA, "{\"task_config\": {\"id\": \"refuse\"}}"));
+
+        EnvCalls.Reply r = http.post("/v1/sessions/" + session + "/step", ALPHA, "{\"action\": \"   \"}");
+        EnvCalls.Reply parser = http.post("/v1/sessions/" + session + "/step", ALPHA,
+                "{\"action\": \"WAIT\", \"parser\": \"morse\"}");
+
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.reason()).isEqualTo("invalid_action");
+        assertThat(parser.status()).isEqualTo(400);
+        assertThat(parser.reason()).isEqualTo("unknown_parser");
+        assertThat(http.get("/v1/sessions/" + session, ALPHA).json().path("step").asInt()).isZero();
     }
 
     @Test
