@@ -91,9 +91,8 @@ final class EpisodeReset {
             s.guest.awaitReachable(config.readyTimeout(), d);
             reports = setup.run(task.config(), s.guest, d);
             s.startEpisode(task, opts.maxSteps().orElse(config.maxSteps()), opts.a11y());
-            if (opts.observe() || s.slotLike) {
-                observation = Optional.of(Observations.take(s, d, s.a11y));
-            }
+            // Taken even when the caller does not want it: its size is the screen the action parsers map points to.
+            observation = Optional.of(Observations.take(s, d, s.a11y));
         } catch (GuestException e) {
             throw EnvFailure.VM_NOT_READY.exception(leases.lose(s, e, "reset") + "; retry the reset", e);
         }
@@ -110,7 +109,7 @@ final class EpisodeReset {
             }
         });
         long done = System.nanoTime();
-        ResetResult r = new ResetResult(s.publish(), task.instruction(), observation, reports,
+        ResetResult r = new ResetResult(s.publish(), task.instruction(), opts.observe() ? observation : Optional.empty(), reports,
                 Duration.ofNanos(acquired - t0), Duration.ofNanos(done - acquired), problem, false);
         s.lastReset = new EnvSession.LastReset(task, r, System.nanoTime());
         log.info("Env session {} reset on VM {} (task '{}', {} setup steps, {} s)", s.id, lease.vmId(), task.id(),

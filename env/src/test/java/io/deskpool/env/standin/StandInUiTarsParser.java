@@ -49,7 +49,8 @@ public final class StandInUiTarsParser implements ActionParser {
             } else if ((m = TYPE.matcher(a)).matches()) {
                 String content = m.group(1).replace("\\n", "\n");
                 boolean enter = content.endsWith("\n");
-                String body = content.strip().replace("\\", "\\\\").replace("'", "\\'");
+                String body = (enter ? content.substring(0, content.length() - 1) : content)
+                        .replace("\\", "\\\\").replace("'", "\\'");
                 actions.add(new GuestAction.Code("pyautogui.write('" + body + "', interval=0.1)" + (enter ? "\npyautogui.press('enter')" : "")));
             } else if ((m = HOTKEY.matcher(a)).matches()) {
                 StringBuilder keys = new StringBuilder();
