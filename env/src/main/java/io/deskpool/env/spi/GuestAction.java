@@ -1,25 +1,25 @@
 package io.deskpool.env.spi;
 
-import static java.util.Objects.requireNonNull;
+import java.util.Objects;
 
-/** One action for the VM, as OSWorld's pyautogui action space has them. */
+/** One action for the VM, in OSWorld's {@code pyautogui} action space. */
 public sealed interface GuestAction {
-    /** python/pyautogui code run through the VM's /execute. */
+    /** Python/pyautogui code run through the VM's {@code /execute}. */
     record Code(String pyautogui) implements GuestAction {
         public Code {
-            requireNonNull(pyautogui, "pyautogui is null");
+            Objects.requireNonNull(pyautogui, "pyautogui");
         }
     }
 
-    /** Nothing this step; the episode goes on. */
+    /** OSWorld's {@code WAIT}: nothing runs, the next observation is taken. */
     record Wait() implements GuestAction {
     }
 
-    /** The agent says the task is done: the episode ends. */
+    /** OSWorld's {@code DONE}: the agent says the task is done. */
     record Done() implements GuestAction {
     }
 
-    /** The agent gives up (or says the task is infeasible): the episode ends. */
+    /** OSWorld's {@code FAIL}: the agent says the task cannot be done. */
     record Fail() implements GuestAction {
     }
 }
