@@ -205,6 +205,16 @@ class EnvApiTest {
     }
 
     @Test
+    void the_docs_describe_both_env_apis_and_not_the_old_session_form() {
+        start(Map.of());
+        var paths = http.get("/docs/openapi.json", null).ok().json().path("paths");
+
+        assertThat(paths.has("/v1/sessions") && paths.has("/v1/sessions/{id}/step") && paths.has("/env/history_messages")
+                && paths.has("/slots/{slot}/env/step")).isTrue();
+        assertThat(paths.has("/env/close") || paths.has("/env/sessions") || paths.has("/env/screenshot")).isFalse();
+    }
+
+    @Test
     void env_port_zero_turns_the_env_listener_off() {
         start(Map.of("ENV_PORT", "0"));
 
