@@ -22,11 +22,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * are absolute on the smart-resized screenshot (qwen25vl: 1288x728 and 1932x1092), mapped to the screen the VM
  * really has, which the server learns from the screenshot (the QEMU provider believes SCREEN_SIZE, 1920x1080, for
  * any PATH_TO_VM). Expected lines are the guest's events log ({@code GET /terminal}), worked out by hand: e.g.
- * 1000 x 1280/1288 = 993.789, rounded by the guest to 994.
+ * 1000 x 1280/1288 = 993.789, rounded by the guest to 994. With ENV_COORDINATES=relative1000 points are per mille.
  */
 class UiTarsOnGuestTest {
     private static RemoteEnvTestBed small;
     private static RemoteEnvTestBed large;
+    private static RemoteEnvTestBed perMille;
 
     @BeforeAll
     static void start() {
@@ -35,14 +36,15 @@ class UiTarsOnGuestTest {
         // The 1920x1080 guest scripts/test.sh built; without it the provider builds it (SCREEN_SIZE, empty PATH_TO_VM).
         wide.put("PATH_TO_VM", Optional.ofNullable(System.getenv("TEST_GUEST_QCOW2_1080P")).orElse(""));
         large = new RemoteEnvTestBed(1, 1, 1, wide);
-        for (RemoteEnvTestBed bed : List.of(small, large)) {
+        perMille = new RemoteEnvTestBed(1, 1, 1, Map.of("ENV_MAX_STEPS", "100", "ENV_COORDINATES", "relative1000"));
+        for (RemoteEnvTestBed bed : List.of(small, large, perMille)) {
             new ArpoRemoteEnvWorker(0, bed.envUrl()).reset(Map.of("id", "parser-table", "instruction", "Act."));
         }
     }
 
     @AfterAll
     static void stop() {
-        for (RemoteEnvTestBed bed : Arrays.asList(small, large)) {
+        for (RemoteEnvTestBed bed : Arrays.asList(small, large, perMille)) {
             if (bed != null) {
                 bed.close();
             }
@@ -82,6 +84,13 @@ class UiTarsOnGuestTest {
     @MethodSource("on1920x1080")
     void a_1920x1080_guest_records_the_mapped_action(String prediction, List<String> recorded) {
         assertThat(recordedAfter(large, prediction, recorded.size())).isEqualTo(recorded);
+    }
+
+    @Test
+    void with_env_coordinates_relative1000_points_are_per_mille_of_the_screen() {
+        assertThat(recordedAfter(perMille, "Action: click(start_box='(500,500)')", 1)).containsExactly("click 640 360");
+        assertThat(recordedAfter(perMille, "Action: drag(start_box='(0,0)', end_box='(1000,1000)')", 2))
+                .containsExactly("move 0 0", "drag 0 0 to 1279 719 left");
     }
 
     @Test
