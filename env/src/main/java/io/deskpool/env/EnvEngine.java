@@ -41,6 +41,7 @@ public final class EnvEngine implements AutoCloseable {
     private final EpisodeEvaluation evaluator;
     private final Clock clock;
     private final ScheduledExecutorService housekeeper;
+    private final QuotaQueue quota;
 
     private EnvEngine(VmPool pool, EnvConfig config, ActionParsers parsers, StepRewards rewards, Evaluation evaluation,
                       Clock clock, boolean background) {
@@ -51,7 +52,7 @@ public final class EnvEngine implements AutoCloseable {
         ScreenSize screen = pool.provider().baseSpec().screen();
         this.sessions = new EnvSessions(screen);
         pool.addListener(sessions);
-        QuotaQueue quota = new QuotaQueue(pool);
+        this.quota = new QuotaQueue(pool);
         pool.addListener(quota);
         this.leases = new SessionLeases(pool, sessions);
         FileDownloader downloader = new FileDownloader(config.cacheDir(), config.downloadMaxBytes());
@@ -125,13 +126,18 @@ public final class EnvEngine implements AutoCloseable {
         return sessions.find(owner, sessionId).transcript;
     }
 
-    /** How many sessions exist and how many hold a VM. */
+    /** Session counts: how many exist, hold a VM, have calls queued behind a call in progress, wait for quota. */
     public Counts counts() {
-        return new Counts(sessions.count(), sessions.withVm());
+        return new Counts(sessions.count(), sessions.withVm(), sessions.callsWaiting(), quota.waiting());
     }
 
-    /** Session counts for health reports. */
-    public record Counts(int sessions, int withVm) {
+    /**
+     * Session counts for health reports.
+     *
+     * @param callsWaiting calls queued behind another call on the same session (a client that retried)
+     * @param quotaWaiting resets waiting because their token holds its quota of VMs
+     */
+    public record Counts(int sessions, int withVm, int callsWaiting, int quotaWaiting) {
     }
 
     // ---- episode calls ---------------------------------------------------------------------------------------

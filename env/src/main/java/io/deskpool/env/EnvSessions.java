@@ -81,6 +81,11 @@ final class EnvSessions implements PoolListener {
         return (int) byId.values().stream().filter(s -> s.view().vm().isPresent()).count();
     }
 
+    /** Calls waiting for a session's lock (an estimate, as {@link java.util.concurrent.locks.ReentrantLock} gives it). */
+    int callsWaiting() {
+        return byId.values().stream().mapToInt(s -> s.lock.getQueueLength()).sum();
+    }
+
     void bind(EnvSession s, Lease lease) {
         byLease.put(lease.id(), s);
     }

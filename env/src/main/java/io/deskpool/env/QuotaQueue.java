@@ -98,6 +98,11 @@ final class QuotaQueue implements PoolListener {
         return line == null ? 0 : line.size();
     }
 
+    /** How many resets of any token wait for quota. */
+    synchronized int waiting() {
+        return lines.values().stream().mapToInt(Deque::size).sum();
+    }
+
     private Object join(String token) {
         Object ticket = new Object();
         line(token).addLast(ticket);

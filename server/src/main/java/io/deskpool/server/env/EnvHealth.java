@@ -42,6 +42,8 @@ final class EnvHealth {
         body.put("pool_size", st.poolSize());
         body.put("sessions", counts.sessions());
         body.put("sessions_with_vm", counts.withVm());
+        body.put("calls_waiting_for_a_session", counts.callsWaiting());
+        body.put("resets_waiting_for_quota", counts.quotaWaiting());
         var p = new LinkedHashMap<String, Object>();
         p.put("pool_size", st.poolSize());
         p.put("warm_target", st.warmTarget());
