@@ -22,9 +22,11 @@ if [ -z "${TOKENS:-}" ] && ! grep -qs '^TOKENS=' .env; then
 fi
 if [ -z "${ADMIN_TOKEN:-}" ] && ! grep -qs '^ADMIN_TOKEN=' .env; then
   mkdir -p "$STATE_DIR"
-  [ -s "$STATE_DIR/admin-token" ] || head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$STATE_DIR/admin-token"
+  # Owner-only: the admin token opens every VM.
+  [ -s "$STATE_DIR/admin-token" ] || (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$STATE_DIR/admin-token")
+  chmod 600 "$STATE_DIR/admin-token"
   export ADMIN_TOKEN="$(cat "$STATE_DIR/admin-token")"
-  echo "run: admin token kept in $STATE_DIR/admin-token (paste it into the dashboard for admin actions)" >&2
+  echo "run: admin token kept in $STATE_DIR/admin-token (the dashboard asks for it to show VMs and for admin actions)" >&2
 fi
 echo "run: dashboard at http://127.0.0.1:${PORT}/dashboard once the server is up" >&2
 exec java -jar server/target/deskpool.jar

@@ -66,6 +66,8 @@ public enum EnvFailure {
     SETUP_FAILED(ErrorCode.PROVIDER_ERROR),
     /** A file a setup step or getter fetches on the host could not be fetched. */
     DOWNLOAD_FAILED(ErrorCode.PROVIDER_ERROR),
+    /** A getter refused its config (a 'dest' like ../../x): the task is wrong. */
+    GETTER_CONFIG(ErrorCode.INVALID_ARGUMENT),
     /** A getter failed. */
     GETTER_FAILED(ErrorCode.PROVIDER_ERROR),
     /** A metric could not score its inputs (the task's expected values do not fit it). */

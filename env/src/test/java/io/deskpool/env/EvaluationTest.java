@@ -7,6 +7,7 @@ import io.deskpool.env.builtin.CheckIncludeExclude;
 import io.deskpool.env.builtin.ExactMatch;
 import io.deskpool.env.builtin.Infeasible;
 import io.deskpool.env.builtin.Rule;
+import io.deskpool.env.builtin.VmFile;
 import io.deskpool.env.eval.Evaluation;
 import io.deskpool.env.eval.EvaluatorSpec;
 import io.deskpool.env.eval.Evaluators;
@@ -227,5 +228,20 @@ class EvaluationTest {
                 () -> new Evaluators(List.of(new ExactMatch(), new ExactMatch()), List.of()));
 
         assertThat(e.getMessage()).contains("two metrics are named 'exact_match'");
+    }
+
+    @Test
+    void a_file_getter_whose_dest_leaves_the_evaluation_directory_is_a_400() throws Exception {
+        Evaluators withVmFile = new Evaluators(List.of(new ExactMatch()), List.of(new VmFile(), new Rule()));
+        Evaluation eval = new Evaluation(withVmFile, Optional.empty());
+        EvaluatorSpec spec = EvaluatorSpec.parse(EnvJson.MAPPER.readTree("""
+                {"func": "exact_match", "result": {"type": "vm_file", "path": "/home/user/a.txt", "dest": "../../x"},
+                 "expected": {"type": "rule", "rules": {"expected": "a"}}}"""));
+
+        DeskpoolException e = catchThrowableOfType(DeskpoolException.class,
+                () -> eval.score(spec, eval.plan(spec), "", ctx(), Function.identity(), () -> Duration.ofSeconds(5)));
+
+        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(e.getMessage()).contains("'dest' must be a plain file name");
     }
 }

@@ -5,13 +5,12 @@ import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
 import io.javalin.http.Context;
 
-import java.security.MessageDigest;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
- * Finds the caller's token as the OSWorld docker_server does, in this order: the auth header (with its bearer
- * prefix), the JSON body's {@code token}, the {@code ?token=} query parameter.
+ * Finds the caller's token where the OSWorld docker_server looks: the auth header (with its bearer prefix), the
+ * {@code ?token=} query parameter, the JSON body's {@code token}. The body is read only when neither of the others
+ * carries a token, and then no further than MAX_BODY_BYTES, so a caller is known before any body is read.
  */
 final class Authenticator {
     private static final String ATTRIBUTE = "deskpool.caller";
@@ -41,11 +40,17 @@ final class Authenticator {
             return cached;
         }
         Optional<String> token = fromHeader(ctx)
-                .or(() -> Optional.of(JsonBody.lenient(ctx).root().path("token")).filter(JsonNode::isTextual).map(JsonNode::asText))
-                .or(() -> Optional.ofNullable(ctx.queryParam("token")));
+                .or(() -> fromQuery(ctx))
+                .or(() -> Optional.of(JsonBody.lenient(ctx).root().path("token")).filter(JsonNode::isTextual).map(JsonNode::asText));
         Caller caller = caller(token);
         ctx.attribute(ATTRIBUTE, caller);
         return caller;
+    }
+
+    /** Who called, for the request log: as identified, else from the header or query (a body is never read for it). */
+    Caller identified(Context ctx) {
+        Caller cached = ctx.attribute(ATTRIBUTE);
+        return cached != null ? cached : caller(fromHeader(ctx).or(() -> fromQuery(ctx)));
     }
 
     /**
@@ -53,16 +58,17 @@ final class Authenticator {
      * names the token acted on, not the caller.
      */
     Caller identifyByHeader(Context ctx) {
-        Caller caller = caller(fromHeader(ctx).or(() -> Optional.ofNullable(ctx.queryParam("token"))));
+        Caller caller = caller(fromHeader(ctx).or(() -> fromQuery(ctx)));
         ctx.attribute(ATTRIBUTE, caller);
         return caller;
     }
 
     private Caller caller(Optional<String> presented) {
         Optional<String> token = presented.map(String::trim).filter(t -> !t.isEmpty());
-        boolean admin = token.isPresent() && adminToken.isPresent() && constantTimeEquals(token.get(), adminToken.get());
-        boolean known = admin || token.map(tokens::isKnown).orElse(false);
-        return new Caller(token, admin, known);
+        boolean admin = token.isPresent() && adminToken.isPresent() && TokenRegistry.sameToken(token.get(), adminToken.get());
+        // Without required tokens any name is a client; with them, only a token that exists now.
+        boolean known = admin || (token.isPresent() && (!requireToken || tokens.isKnown(token.get())));
+        return new Caller(token, admin, known, tokens.labels());
     }
 
     /**
@@ -83,6 +89,10 @@ final class Authenticator {
         return caller.token().get();
     }
 
+    private static Optional<String> fromQuery(Context ctx) {
+        return Optional.ofNullable(ctx.queryParam("token")).filter(t -> !t.isBlank());
+    }
+
     private Optional<String> fromHeader(Context ctx) {
         String value = ctx.header(header);
         if (value == null || value.isBlank()) {
@@ -98,9 +108,5 @@ final class Authenticator {
             }
         }
         return Optional.of(value);
-    }
-
-    private static boolean constantTimeEquals(String a, String b) {
-        return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
     }
 }

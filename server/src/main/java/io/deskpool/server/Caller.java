@@ -2,17 +2,34 @@ package io.deskpool.server;
 
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
+import io.deskpool.core.pool.VmView;
 
+import java.util.Objects;
 import java.util.Optional;
 
-/** Who sent a request: the token they presented (if any) and whether it is the admin token. */
-record Caller(Optional<String> token, boolean admin, boolean known) {
-    static final Caller ANONYMOUS = new Caller(Optional.empty(), false, false);
+/**
+ * Who sent a request: the token they presented (if any), whether it is the admin token, and whether it is a token
+ * this server knows now (a deleted token owns nothing any more).
+ */
+record Caller(Optional<String> token, boolean admin, boolean known, TokenRedactor labels) {
+    Caller {
+        Objects.requireNonNull(token, "token is null");
+        Objects.requireNonNull(labels, "labels is null");
+    }
 
     /** The token, or 401 when none was sent. */
     String requireToken() {
         return token.orElseThrow(() -> new DeskpoolException(ErrorCode.UNAUTHENTICATED,
                 "a token is required: send it as 'Authorization: Bearer <token>', a JSON field 'token' or ?token="));
+    }
+
+    /** The token of a caller this server knows: 401 without one, 403 for a token it does not know (any more). */
+    String requireKnownToken() {
+        String t = requireToken();
+        if (!known) {
+            throw new DeskpoolException(ErrorCode.FORBIDDEN, "unknown token");
+        }
+        return t;
     }
 
     void requireAdmin(String action) {
@@ -24,17 +41,22 @@ record Caller(Optional<String> token, boolean admin, boolean known) {
         }
     }
 
-    /** Whether this caller may see or act on something owned by {@code owner}. */
+    /** Whether this caller may see or act on something owned by {@code owner}: the admin, or a known owner. */
     boolean mayActOn(String owner) {
-        return admin || token.map(t -> t.equals(owner)).orElse(false);
+        return admin || (known && token.map(t -> TokenRegistry.sameToken(t, owner)).orElse(false));
     }
 
-    /** How a token is shown to this caller: in clear when it is theirs (or they are admin), else redacted. */
+    /** Whether this caller may see a VM and its ports: the admin any, a client the VMs it leases (never a spare). */
+    boolean maySee(VmView vm) {
+        return admin || vm.lease().map(l -> mayActOn(l.token())).orElse(false);
+    }
+
+    /** How a token is shown to this caller: in clear when it is theirs (or they are admin), else as its label. */
     String show(String owner) {
-        return mayActOn(owner) ? owner : TokenRedactor.redact(owner);
+        return mayActOn(owner) ? owner : labels.redact(owner);
     }
 
     String logLabel() {
-        return admin ? "admin" : token.map(TokenRedactor::redact).orElse("");
+        return admin ? "admin" : token.map(labels::redact).orElse("");
     }
 }

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The live dashboard ({@code /dashboard}), its data ({@code /v1/overview}) and the VNC viewer ({@code /window}). */
@@ -34,6 +35,10 @@ final class DashboardApi {
         app.get("/v1/overview", this::overview);
     }
 
+    /**
+     * The dashboard's data. The pool's counters are for anyone (as on /status); VMs and tokens only as far as the
+     * caller may see them (all of them for the admin token), and recent requests for the admin token only.
+     */
     private void overview(Context ctx) {
         Caller caller = s.auth().identify(ctx);
         var body = new LinkedHashMap<String, Object>();
@@ -45,6 +50,9 @@ final class DashboardApi {
         body.put("pool", PoolJson.status(s.pool().status(), s.pool().provider().name()));
         var tokens = new ArrayList<Map<String, Object>>();
         for (TokenUsage u : s.pool().status().tokens()) {
+            if (!caller.mayActOn(u.token())) {
+                continue;
+            }
             var t = new LinkedHashMap<String, Object>();
             t.put("token", caller.show(u.token()));
             t.put("editable", caller.admin());
@@ -53,8 +61,11 @@ final class DashboardApi {
             tokens.add(t);
         }
         body.put("tokens", tokens);
-        body.put("vms", s.pool().vms().stream().map(v -> s.views().vm(v, caller)).toList());
-        body.put("requests", s.requestLog().recent(30).stream().map(RequestLog.Entry::toJson).toList());
+        body.put("vms", s.pool().vms().stream()
+                .filter(caller::maySee)
+                .map(v -> s.views().vm(v, caller)).toList());
+        body.put("requests", caller.admin()
+                ? s.requestLog().recent(30).stream().map(RequestLog.Entry::toJson).toList() : List.of());
         ctx.json(body);
     }
 
@@ -63,7 +74,9 @@ final class DashboardApi {
         if (id == null || id.isBlank()) {
             throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "query parameter 'emulator_id' is required");
         }
-        Lease lease = s.pool().lease(id).orElseThrow(() -> new DeskpoolException(ErrorCode.NOT_FOUND, "emulator '" + id + "' not found"));
+        Caller caller = s.auth().identify(ctx);
+        Lease lease = s.pool().lease(id).filter(l -> caller.mayActOn(l.token()))
+                .orElseThrow(() -> new DeskpoolException(ErrorCode.NOT_FOUND, "emulator '" + id + "' not found"));
         var e = lease.vm().requireEndpoints();
         if (e.vncPort() == 0) {
             throw new DeskpoolException(ErrorCode.UNSUPPORTED, "this VM exposes no VNC viewer");

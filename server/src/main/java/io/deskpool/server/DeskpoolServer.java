@@ -19,6 +19,8 @@ import io.deskpool.server.env.EnvApis;
 import io.javalin.Javalin;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
+import jakarta.servlet.DispatcherType;
+import org.eclipse.jetty.servlet.FilterHolder;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
 
@@ -45,10 +48,11 @@ public final class DeskpoolServer implements AutoCloseable {
     private final RequestLog requestLog;
     private final boolean keepVms;
     private final String serverId;
+    private final TokenRedactor labels;
     private boolean closed;
 
     private DeskpoolServer(Javalin app, Javalin envApp, EnvApis env, VmPool pool, Provider provider, RequestLog requestLog,
-                           boolean keepVms, String serverId) {
+                           boolean keepVms, String serverId, TokenRedactor labels) {
         this.app = app;
         this.envApp = envApp;
         this.env = env;
@@ -57,6 +61,7 @@ public final class DeskpoolServer implements AutoCloseable {
         this.requestLog = requestLog;
         this.keepVms = keepVms;
         this.serverId = serverId;
+        this.labels = labels;
     }
 
     /** Builds everything from settings and starts listening. Fails fast, naming the setting, on bad configuration. */
@@ -86,7 +91,8 @@ public final class DeskpoolServer implements AutoCloseable {
                     "provider '" + factory.name() + "' cannot run on this host: " + support.reason());
         }
         log.info("Server id {}; provider {} ({}); state in {}", serverId, factory.name(), support.reason(), state.root());
-        TokenRegistry tokens = new TokenRegistry(configured, requireToken, state.root());
+        TokenRedactor labels = new TokenRedactor(state.tokenLabelKey());
+        TokenRegistry tokens = new TokenRegistry(configured, requireToken, state.root(), labels);
         if (requireToken && configured.isEmpty() && tokens.quotas().limits().isEmpty()) {
             log.warn("REQUIRE_TOKEN is on but no TOKENS are configured: every client request will be refused (set TOKENS=name:limit)");
         }
@@ -98,7 +104,7 @@ public final class DeskpoolServer implements AutoCloseable {
         try {
             PoolConfig poolConfig = PoolConfig.from(settings, provider);
             pool = new VmPool(provider, poolConfig, tokens.quotas(), clock);
-            PoolMetrics metrics = new PoolMetrics(pool);
+            PoolMetrics metrics = new PoolMetrics(pool, labels);
             pool.addListener(metrics);
             log.info("Pool: size {}, warm spares {}, boot concurrency {}, lease TTL {} s, ready timeout {} s, snapshot '{}'",
                     poolConfig.poolSize(), poolConfig.warmTarget(), poolConfig.bootConcurrency(),
@@ -125,7 +131,8 @@ public final class DeskpoolServer implements AutoCloseable {
                 envApp.start(host, envPort);
                 log.info("Remote env API (ARPO/ENVS /env/*, /health, /docs) also on http://{}:{}", host, envApp.port());
             }
-            DeskpoolServer server = new DeskpoolServer(app, envApp, env, pool, provider, requestLog, keepVms, serverId);
+            DeskpoolServer server = new DeskpoolServer(app, envApp, env, pool, provider, requestLog, keepVms, serverId,
+                    labels);
             log.info("Deskpool is serving on http://{}:{} — dashboard http://{}:{}/dashboard",
                     host, server.port(), displayHost(host), server.port());
             return server;
@@ -183,6 +190,11 @@ public final class DeskpoolServer implements AutoCloseable {
             config.jsonMapper(new JavalinJackson(JsonBody.MAPPER, false));
             config.router.ignoreTrailingSlashes = true;
             config.jetty.threadPool = new QueuedThreadPool(400, 8, 60_000);
+            config.jetty.modifyServer(server -> server.setErrorHandler(ErrorResponses.jettyErrors()));
+            config.jetty.modifyServletContextHandler(handler -> {
+                handler.setErrorHandler(ErrorResponses.jettyErrors());
+                handler.addFilter(new FilterHolder(new BodyLimit(maxBody)), "/*", EnumSet.of(DispatcherType.REQUEST));
+            });
             config.staticFiles.add(files -> {
                 files.hostedPath = "/webjars";
                 files.directory = "META-INF/resources/webjars";
@@ -193,17 +205,12 @@ public final class DeskpoolServer implements AutoCloseable {
                 if (path.equals("/v1/overview") || path.startsWith("/webjars") || path.equals("/metrics")) {
                     return;
                 }
-                String label;
-                try {
-                    label = ctx.auth().identify(c).logLabel();
-                } catch (RuntimeException e) {
-                    label = "";
-                }
-                ctx.requestLog().add(new RequestLog.Entry(Instant.now().toString(), c.method().name(), path,
-                        c.statusCode(), ms, label, c.ip()));
+                ctx.requestLog().add(new RequestLog.Entry(Instant.now().toString(), c.method().name(),
+                        RequestLog.loggedPath(c, ctx.tokens().labels()), c.statusCode(), ms,
+                        ctx.auth().identified(c).logLabel(), c.ip()));
             });
         });
-        ErrorResponses.install(app);
+        ErrorResponses.install(app, c -> RequestLog.loggedPath(c, ctx.tokens().labels()));
         return app;
     }
 
@@ -226,6 +233,11 @@ public final class DeskpoolServer implements AutoCloseable {
 
     public String serverId() {
         return serverId;
+    }
+
+    /** How this server labels tokens where they must not be seen (its key is in STATE_DIR). */
+    public TokenRedactor tokenRedactor() {
+        return labels;
     }
 
     /** Stops serving, then the pool (destroying its VMs unless KEEP_VMS_ON_EXIT), then the provider. */

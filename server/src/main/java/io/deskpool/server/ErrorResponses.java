@@ -1,20 +1,32 @@
 package io.deskpool.server;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
 import io.deskpool.core.ErrorKind;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.BufferUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
- * The one place failures become HTTP responses. Every error body is JSON {@code {error, message, code}}: {@code error}
+ * The one place failures become HTTP responses, Jetty's own included. Every error body is JSON {@code {error, message, code}}: {@code error}
  * and {@code message} for the /v1 API, {@code message} and {@code code} (the HTTP status) as the OSWorld
  * docker_server's clients expect.
  */
@@ -24,20 +36,13 @@ final class ErrorResponses {
     private ErrorResponses() {
     }
 
-    static void install(Javalin app) {
-        app.exception(DeskpoolException.class, ErrorResponses::deskpool);
-        app.exception(HttpResponseException.class, (e, ctx) -> {
-            String error = switch (e.getStatus()) {
-                case 404 -> "not_found";
-                case 405 -> "method_not_allowed";
-                case 413 -> "payload_too_large";
-                default -> "http_" + e.getStatus();
-            };
-            write(ctx, e.getStatus(), error, e.getMessage() == null || e.getMessage().isBlank()
-                    ? "HTTP " + e.getStatus() : e.getMessage(), Map.of());
-        });
+    /** @param loggedPath how a request's path may be written to the server log (tokens in it redacted) */
+    static void install(Javalin app, Function<Context, String> loggedPath) {
+        app.exception(DeskpoolException.class, (e, ctx) -> deskpool(e, ctx, loggedPath));
+        app.exception(HttpResponseException.class, (e, ctx) -> write(ctx, e.getStatus(), httpError(e.getStatus()),
+                e.getMessage() == null || e.getMessage().isBlank() ? "HTTP " + e.getStatus() : e.getMessage(), Map.of()));
         app.exception(Exception.class, (e, ctx) -> {
-            log.error("Unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+            log.error("Unexpected failure on {} {}", ctx.method(), loggedPath.apply(ctx), e);
             write(ctx, 500, ErrorCode.INTERNAL.wireName(), "internal error: " + e.getClass().getSimpleName(), Map.of());
         });
         app.error(404, ctx -> {
@@ -61,10 +66,54 @@ final class ErrorResponses {
         };
     }
 
-    private static void deskpool(DeskpoolException e, Context ctx) {
+    private static String httpError(int status) {
+        return switch (status) {
+            case 400 -> "bad_request";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 413 -> "payload_too_large";
+            case 414 -> "uri_too_long";
+            case 431 -> "headers_too_large";
+            default -> "http_" + status;
+        };
+    }
+
+    /**
+     * Jetty's own answers, given before a request reaches Javalin (URI or headers too long, a request it cannot
+     * parse) or outside it, in the same JSON shape instead of Jetty's HTML pages.
+     */
+    static ErrorHandler jettyErrors() {
+        return new ErrorHandler() {
+            @Override
+            public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+                fields.put(HttpHeader.CONTENT_TYPE, "application/json");
+                return BufferUtil.toBuffer(json(status, reason), StandardCharsets.UTF_8);
+            }
+
+            @Override
+            protected void generateAcceptableResponse(Request baseRequest, HttpServletRequest request,
+                                                      HttpServletResponse response, int code, String message) throws IOException {
+                response.setContentType("application/json");
+                response.setCharacterEncoding("utf-8");
+                response.getWriter().write(json(code, message));
+                baseRequest.setHandled(true);
+            }
+
+            private String json(int status, String reason) {
+                String message = reason == null || reason.isBlank() ? "HTTP " + status : reason;
+                try {
+                    return JsonBody.MAPPER.writeValueAsString(body(status, httpError(status), message, Map.of()));
+                } catch (JsonProcessingException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+    }
+
+    private static void deskpool(DeskpoolException e, Context ctx, Function<Context, String> loggedPath) {
         int status = status(e.code().kind());
         if (status >= 500) {
-            log.warn("{} {} failed: {} {}", ctx.method(), ctx.path(), e.code().wireName(), e.getMessage());
+            log.warn("{} {} failed: {} {}", ctx.method(), loggedPath.apply(ctx), e.code().wireName(), e.getMessage());
         }
         if (status == 503) {
             ctx.header("Retry-After", e.code() == ErrorCode.ACQUIRE_TIMEOUT || e.code() == ErrorCode.NOT_READY ? "5" : "30");
@@ -73,6 +122,10 @@ final class ErrorResponses {
     }
 
     static void write(Context ctx, int status, String error, String message, Map<String, String> details) {
+        ctx.status(status).json(body(status, error, message, details));
+    }
+
+    private static Map<String, Object> body(int status, String error, String message, Map<String, String> details) {
         var body = new LinkedHashMap<String, Object>();
         body.put("error", error.toLowerCase(Locale.ROOT));
         body.put("message", message);
@@ -80,6 +133,6 @@ final class ErrorResponses {
         if (!details.isEmpty()) {
             body.put("details", details);
         }
-        ctx.status(status).json(body);
+        return body;
     }
 }

@@ -40,16 +40,21 @@ final class JsonBody {
                 }
                 body = new JsonBody(node);
             } catch (JsonProcessingException e) {
+                // Jackson's own limits (a 5,000-digit number, deep nesting) fail without a location.
+                String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+                        + e.getLocation().getColumnNr() + ")";
                 throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "request body is not valid JSON: "
-                        + e.getOriginalMessage() + " (line " + e.getLocation().getLineNr() + ", column "
-                        + e.getLocation().getColumnNr() + ")");
+                        + e.getOriginalMessage() + where);
             }
         }
         ctx.attribute(ATTRIBUTE, body);
         return body;
     }
 
-    /** Like {@link #of} but a body that is not JSON reads as empty (for token lookup on any request). */
+    /**
+     * Like {@link #of} but a body that is not JSON reads as empty (for token lookup on any request); a body over
+     * MAX_BODY_BYTES is still a 413.
+     */
     static JsonBody lenient(Context ctx) {
         try {
             return of(ctx);

@@ -4,6 +4,7 @@ import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
 import io.deskpool.core.pool.Lease;
 import io.deskpool.core.pool.TokenUsage;
+import io.deskpool.core.pool.VmView;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 
@@ -32,11 +33,14 @@ final class LeaseApi {
         app.post("/v1/leases/{id}/broken", this::markBroken);
         app.get("/v1/vms", ctx -> {
             Caller caller = s.auth().identify(ctx);
-            ctx.json(s.pool().vms().stream().map(v -> s.views().vm(v, caller)).toList());
+            caller.requireKnownToken();
+            ctx.json(s.pool().vms().stream().filter(caller::maySee).map(v -> s.views().vm(v, caller)).toList());
         });
-        app.get("/v1/vms/{id}", ctx -> ctx.json(s.views().vm(s.pool().vm(ctx.pathParam("id")).orElseThrow(() ->
-                new DeskpoolException(ErrorCode.UNKNOWN_VM, "no VM with id '" + ctx.pathParam("id") + "'")),
-                s.auth().identify(ctx))));
+        app.get("/v1/vms/{id}", ctx -> {
+            Caller caller = s.auth().identify(ctx);
+            caller.requireKnownToken();
+            ctx.json(s.views().vm(visibleVm(caller, ctx.pathParam("id")), caller));
+        });
         app.delete("/v1/vms/{id}", this::destroyVm);
         app.get("/v1/pool", ctx -> ctx.json(PoolJson.status(s.pool().status(), s.pool().provider().name())));
         app.get("/v1/tokens", this::listTokens);
@@ -62,9 +66,7 @@ final class LeaseApi {
 
     private void listLeases(Context ctx) {
         Caller caller = s.auth().identify(ctx);
-        if (caller.token().isEmpty()) {
-            caller.requireToken();
-        }
+        caller.requireKnownToken();
         List<Map<String, Object>> out = s.pool().leases().stream()
                 .filter(l -> caller.mayActOn(l.token()))
                 .map(l -> s.views().lease(l, caller))
@@ -74,11 +76,13 @@ final class LeaseApi {
 
     private void heartbeat(Context ctx) {
         Lease lease = owned(ctx);
+        JsonBody.of(ctx);
         ctx.json(s.views().lease(s.pool().heartbeat(lease.id(), lease.token()), s.auth().identify(ctx)));
     }
 
     private void release(Context ctx) {
         Lease lease = owned(ctx);
+        JsonBody.of(ctx);
         s.pool().release(lease.id(), lease.token());
         ctx.status(204);
     }
@@ -90,16 +94,20 @@ final class LeaseApi {
         ctx.status(202).json(Map.of("lease_id", lease.id(), "vm_id", lease.vmId(), "state", "broken"));
     }
 
+    /** The admin stops any VM; a client only one it leases. */
     private void destroyVm(Context ctx) {
         Caller caller = s.auth().identify(ctx);
+        caller.requireKnownToken();
         String id = ctx.pathParam("id");
-        var vm = s.pool().vm(id).orElseThrow(() -> new DeskpoolException(ErrorCode.UNKNOWN_VM, "no VM with id '" + id + "'"));
-        boolean ownsLease = vm.lease().map(l -> caller.mayActOn(l.token())).orElse(false);
-        if (!caller.admin() && !ownsLease) {
-            caller.requireAdmin("stopping a VM you do not lease");
-        }
+        visibleVm(caller, id);
+        JsonBody.of(ctx);
         s.pool().destroyVm(id);
         ctx.status(202).json(Map.of("vm_id", id, "state", "destroying"));
+    }
+
+    private VmView visibleVm(Caller caller, String id) {
+        return s.pool().vm(id).filter(caller::maySee).orElseThrow(() ->
+                new DeskpoolException(ErrorCode.UNKNOWN_VM, "no VM with id '" + id + "'"));
     }
 
     private void listTokens(Context ctx) {
@@ -111,7 +119,7 @@ final class LeaseApi {
             }
             var m = new LinkedHashMap<String, Object>();
             m.put("token", caller.show(u.token()));
-            m.put("label", TokenRedactor.redact(u.token()));
+            m.put("label", s.tokens().label(u.token()));
             m.put("current", u.current());
             m.put("limit", LegacyApi.limitForJson(u.limit()));
             out.add(m);
@@ -128,23 +136,22 @@ final class LeaseApi {
             throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "field 'limit' must be >= 0, got " + limit);
         }
         s.tokens().setLimit(token, limit);
-        ctx.json(Map.of("label", TokenRedactor.redact(token), "limit", limit));
+        ctx.json(Map.of("label", s.tokens().label(token), "limit", limit));
     }
 
     private void deleteToken(Context ctx) {
         s.auth().identify(ctx).requireAdmin("removing a token");
+        JsonBody.of(ctx);
         if (!s.tokens().remove(ctx.pathParam("token"))) {
             throw new DeskpoolException(ErrorCode.NOT_FOUND, "no such token");
         }
         ctx.status(204);
     }
 
-    /** The lease named in the path, which the caller must own (or be admin). */
+    /** The lease named in the path, which the caller must own (or be admin) with a token that still exists. */
     private Lease owned(Context ctx) {
         Caller caller = s.auth().identify(ctx);
-        if (caller.token().isEmpty()) {
-            caller.requireToken();
-        }
+        caller.requireKnownToken();
         String id = ctx.pathParam("id");
         Lease lease = s.pool().lease(id).orElseThrow(() ->
                 new DeskpoolException(ErrorCode.UNKNOWN_LEASE, "no active lease with id '" + id + "'"));

@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The OSWorld remote docker_server API, drop-in: same paths, shapes and status codes, so OSWorld's own
@@ -33,9 +34,15 @@ final class LegacyApi {
         app.get("/ping", ctx -> ctx.json(Map.of("message", "Hello, World!")));
         app.get("/start_emulator", this::startEmulator);
         app.post("/start_emulator", this::startEmulator);
-        app.post("/stop_emulator", ctx -> stopEmulator(ctx, JsonBody.of(ctx).text("emulator_id").orElseThrow(() ->
-                new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "field 'emulator_id' is required"))));
-        app.delete("/emulators/{id}", ctx -> stopEmulator(ctx, ctx.pathParam("id")));
+        app.post("/stop_emulator", ctx -> {
+            Caller caller = stopper(ctx);
+            stopEmulator(ctx, caller, JsonBody.of(ctx).requireText("emulator_id"));
+        });
+        app.delete("/emulators/{id}", ctx -> {
+            Caller caller = stopper(ctx);
+            JsonBody.of(ctx);
+            stopEmulator(ctx, caller, ctx.pathParam("id"));
+        });
         app.post("/stop_all_emulators", this::stopAll);
         app.post("/remove_all_containers", this::removeAll);
         app.get("/status", this::status);
@@ -51,6 +58,7 @@ final class LegacyApi {
 
     private void startEmulator(Context ctx) {
         String token = s.auth().client(ctx);
+        JsonBody.of(ctx).text("token"); // parsed and checked before a VM is handed out
         Lease lease = s.pool().acquire(token, s.startWait());
         var data = s.views().emulator(lease, s.auth().identify(ctx));
         data.put("token", token);
@@ -61,11 +69,16 @@ final class LegacyApi {
         ctx.json(body);
     }
 
-    private void stopEmulator(Context ctx, String emulatorId) {
+    /** Who asks to stop an emulator: with required tokens, a token this server knows (401/403 before the body is parsed). */
+    private Caller stopper(Context ctx) {
         Caller caller = s.auth().identify(ctx);
-        if (s.auth().requireToken() || caller.token().isPresent()) {
-            caller.requireToken();
+        if (s.auth().requireToken()) {
+            caller.requireKnownToken();
         }
+        return caller;
+    }
+
+    private void stopEmulator(Context ctx, Caller caller, String emulatorId) {
         Lease lease = s.pool().lease(emulatorId).orElseThrow(() ->
                 new DeskpoolException(ErrorCode.NOT_FOUND, "emulator '" + emulatorId + "' not found"));
         if (s.auth().requireToken() && !caller.mayActOn(lease.token())) {
@@ -77,6 +90,7 @@ final class LegacyApi {
 
     private void stopAll(Context ctx) {
         String token = s.auth().client(ctx);
+        JsonBody.of(ctx);
         List<String> stopped = new ArrayList<>();
         int failed = 0;
         for (Lease lease : s.pool().leases()) {
@@ -97,15 +111,16 @@ final class LegacyApi {
         s.auth().identify(ctx).requireAdmin("removing all VMs");
         JsonBody body = JsonBody.of(ctx);
         double minAgeMinutes = body.number("min_age").orElse(0.0);
-        if (minAgeMinutes < 0) {
-            throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "field 'min_age' must not be negative");
+        if (!(minAgeMinutes >= 0) || Double.isInfinite(minAgeMinutes)) {
+            throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "field 'min_age' must be a number of minutes >= 0");
         }
         boolean dryRun = body.bool("dry_run", false);
-        var cutoff = s.clock().instant().minus(Duration.ofSeconds((long) (minAgeMinutes * 60)));
+        var now = s.clock().instant();
         List<String> removed = new ArrayList<>();
         int failed = 0;
         for (VmView vm : s.pool().vms()) {
-            if (vm.createdAt().isAfter(cutoff)) {
+            // Compared in minutes, not as now - min_age: a huge min_age is "older than anything", not a date overflow.
+            if (Duration.between(vm.createdAt(), now).toMillis() / 60_000.0 < minAgeMinutes) {
                 continue;
             }
             if (dryRun) {
@@ -173,15 +188,16 @@ final class LegacyApi {
             throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "field 'limit' must be >= 0, got " + limit);
         }
         s.tokens().setLimit(token, limit);
-        ctx.json(Map.of("message", "Token limit updated", "code", 0, "token", TokenRedactor.redact(token), "limit", limit));
+        ctx.json(Map.of("message", "Token limit updated", "code", 0, "token", s.tokens().label(token), "limit", limit));
     }
 
+    /** The caller's own emulators (the admin's: all, or one token's with {@code ?token=}). */
     private List<Map<String, Object>> emulators(Context ctx, boolean withResources) {
         Caller caller = s.auth().identify(ctx);
         String filter = ctx.queryParam("token");
         List<Map<String, Object>> out = new ArrayList<>();
         for (Lease lease : sortedLeases()) {
-            if (filter != null && !filter.isBlank() && !lease.token().equals(filter)) {
+            if (!caller.mayActOn(lease.token()) || (filter != null && !filter.isBlank() && !lease.token().equals(filter))) {
                 continue;
             }
             var e = s.views().emulator(lease, caller);
@@ -195,7 +211,7 @@ final class LegacyApi {
 
     private void emulatorResources(Context ctx) {
         Caller caller = s.auth().identify(ctx);
-        Lease lease = s.pool().lease(ctx.pathParam("id")).orElseThrow(() ->
+        Lease lease = visibleLease(caller, ctx.pathParam("id")).orElseThrow(() ->
                 new DeskpoolException(ErrorCode.NOT_FOUND, "emulator '" + ctx.pathParam("id") + "' not found"));
         var e = s.views().emulator(lease, caller);
         e.put("resources", resources(lease));
@@ -226,12 +242,19 @@ final class LegacyApi {
         if (token == null || token.isBlank()) {
             throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "query parameter 'token' is required");
         }
-        ctx.json(sortedLeases().stream().filter(l -> l.token().equals(token)).map(Lease::id).toList());
+        Caller caller = s.auth().identify(ctx);
+        ctx.json(sortedLeases().stream().filter(l -> l.token().equals(token) && caller.mayActOn(l.token()))
+                .map(Lease::id).toList());
+    }
+
+    /** A lease the caller may see; another token's looks exactly like one that does not exist. */
+    private Optional<Lease> visibleLease(Caller caller, String id) {
+        return s.pool().lease(id).filter(l -> caller.mayActOn(l.token()));
     }
 
     private void emulatorStatus(Context ctx) {
         String id = ctx.pathParam("id");
-        var lease = s.pool().lease(id);
+        var lease = visibleLease(s.auth().identify(ctx), id);
         if (lease.isEmpty()) {
             ctx.status(404).json(Map.of("status", "not_found", "emulator_id", id, "code", 404,
                     "error", "not_found", "message", "emulator '" + id + "' not found"));
@@ -245,6 +268,7 @@ final class LegacyApi {
     }
 
     private void requestLogs(Context ctx) {
+        s.auth().identify(ctx).requireAdmin("reading the request log");
         int limit;
         try {
             limit = Integer.parseInt(ctx.queryParamAsClass("limit", String.class).getOrDefault("200"));

@@ -26,8 +26,10 @@ final class PoolMetrics implements PoolListener {
     private final Timer reverts;
     private final Timer revertFailures;
     private final Timer leaseWait;
+    private final TokenRedactor labels;
 
-    PoolMetrics(VmPool pool) {
+    PoolMetrics(VmPool pool, TokenRedactor labels) {
+        this.labels = labels;
         for (VmState state : VmState.values()) {
             Gauge.builder("deskpool_vms", pool, p -> p.status().count(state))
                     .description("VMs in the pool by state").tag("state", state.name().toLowerCase(Locale.ROOT))
@@ -62,7 +64,7 @@ final class PoolMetrics implements PoolListener {
         } else if (event instanceof PoolEvent.QuotaRejected q) {
             Counter.builder("deskpool_quota_rejections")
                     .description("Acquires refused because the token was at its limit")
-                    .tag("token", TokenRedactor.redact(q.token())).register(registry).increment();
+                    .tag("token", labels.redact(q.token())).register(registry).increment();
         } else if (event instanceof PoolEvent.AcquireTimedOut) {
             acquireTimeouts.increment();
         } else if (event instanceof PoolEvent.BootFinished b) {

@@ -1,6 +1,7 @@
 package io.deskpool.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.http.Context;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,13 +18,28 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Recent requests: a bounded in-memory ring for {@code /request_logs} and the dashboard, and an append-only JSON
- * lines file. Entries carry a redacted token label and never a body, so no secret is ever written. The file is
- * written by a background thread every 200 ms, so a request never waits for the disk.
+ * Recent requests: a bounded in-memory ring for {@code /request_logs} and the dashboard (both for the admin token
+ * only), and an append-only JSON lines file. Entries carry a token label, a path with any token in it replaced by its
+ * label, and never a query string or a body, so no secret is ever written. The file is written by a background
+ * thread every 200 ms, so a request never waits for the disk.
  */
 final class RequestLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RequestLog.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TOKEN_PATH = "/v1/tokens/";
+
+    /** A request's path as logs may show it: the token in {@code /v1/tokens/<token>} replaced by its label. */
+    static String loggedPath(Context ctx, TokenRedactor labels) {
+        String path = ctx.path();
+        if (!path.startsWith(TOKEN_PATH)) {
+            return path;
+        }
+        String token = ctx.pathParamMap().get("token");
+        if (token == null) { // no route matched: whatever follows is treated as a token
+            token = path.substring(TOKEN_PATH.length());
+        }
+        return TOKEN_PATH + labels.redact(token);
+    }
 
     record Entry(String ts, String method, String path, int status, double durationMs, String token, String ip) {
         Map<String, Object> toJson() {

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -23,8 +24,9 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The dashboard in a real headless Chromium (Debian's chromium and chromedriver; CI installs them): it shows a VM
- * the test started, an admin clicks its stop button, and the VM goes away.
+ * The dashboard in a real headless Chromium (Debian's chromium and chromedriver; CI installs them): without the
+ * admin token it shows the pool's counters and asks for the token; with it, it shows the VM the test started, the
+ * admin clicks its stop button, and the VM goes away.
  */
 class DashboardBrowserTest {
     private static final String TOKEN = "dash-user-token";
@@ -65,7 +67,7 @@ class DashboardBrowserTest {
     }
 
     @Test
-    void shows_a_started_vm_and_stops_it_with_the_admin_token() throws Exception {
+    void asks_for_the_admin_token_then_shows_a_started_vm_and_stops_it() throws Exception {
         HttpCalls http = new HttpCalls("http://127.0.0.1:" + server.port());
         String vmId = http.post("/v1/leases", TOKEN, "{\"wait_seconds\": 10}").json().path("vm_id").asText();
         // The page refreshes every 2 s; an element found just before a refresh may be replaced, so look again.
@@ -74,14 +76,19 @@ class DashboardBrowserTest {
 
         browser.get("http://127.0.0.1:" + server.port() + "/dashboard");
         By row = By.cssSelector("tr[data-vm-id='" + vmId + "']");
-        String rowText = wait.until(d -> d.findElements(row).stream().findFirst().map(WebElement::getText).orElse(null));
-        assertThat(rowText).contains(vmId, "leased", TokenRedactor.redact(TOKEN));
-        assertThat(browser.findElement(By.id("state-leased")).getText()).startsWith("1");
-        assertThat(browser.getPageSource()).doesNotContain(TOKEN);
+        wait.until(d -> d.findElement(By.id("state-leased")).getText().startsWith("1"));
+        assertThat(browser.findElement(By.id("needs-admin")).isDisplayed()).isTrue();
+        assertThat(browser.findElements(row)).isEmpty();
+        assertThat(browser.getPageSource()).doesNotContain(TOKEN).doesNotContain(vmId);
 
         browser.findElement(By.id("admin-token")).sendKeys(ADMIN);
         browser.findElement(By.id("save-token")).click();
-        wait.until(d -> d.findElement(row).getText().contains(TOKEN));
+        String rowText = wait.until(d -> d.findElements(row).stream().findFirst().map(WebElement::getText).orElse(null));
+        assertThat(rowText).contains(vmId, "leased", TOKEN);
+        assertThat(browser.findElement(By.id("needs-admin")).isDisplayed()).isFalse();
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        assertThat(js.executeScript("return sessionStorage.getItem('deskpool_admin_token')")).isEqualTo(ADMIN);
+        assertThat(js.executeScript("return localStorage.getItem('deskpool_admin_token')")).isNull();
         wait.until(d -> {
             d.findElement(row).findElement(By.cssSelector("button.stop")).click();
             return true;

@@ -174,7 +174,7 @@ class ServerApiTest {
         assertThat(mine.path(ALPHA).path("current").asInt()).isEqualTo(1);
         assertThat(mine.path(ALPHA).path("limit").asInt()).isEqualTo(2);
         assertThat(mine.has(BETA)).isFalse();
-        assertThat(mine.has(TokenRedactor.redact(BETA))).isTrue();
+        assertThat(mine.has(server.tokenRedactor().redact(BETA))).isTrue();
         assertThat(anonymous.toString()).doesNotContain(ALPHA, BETA);
         assertThat(admin.has(ALPHA) && admin.has(BETA)).isTrue();
     }
@@ -194,11 +194,12 @@ class ServerApiTest {
         } finally {
             System.setErr(original);
         }
+        String label = server.tokenRedactor().redact(ALPHA);
         server.close();
         String requestLogs = http == null ? "" : Files.readString(state.resolve("logs/requests.jsonl"));
         String serverLog = captured.toString();
 
-        assertThat(requestLogs).contains("/start_emulator", TokenRedactor.redact(ALPHA), "admin");
+        assertThat(requestLogs).contains("/start_emulator", label, "admin");
         for (String secret : new String[]{ALPHA, BETA, ADMIN}) {
             assertThat(requestLogs).doesNotContain(secret);
             assertThat(serverLog).doesNotContain(secret);
@@ -262,16 +263,16 @@ class ServerApiTest {
         assertThat(status.path("total_emulators").asInt()).isEqualTo(1);
         assertThat(status.has("uptime_seconds") && status.has("cpu_percent") && status.has("memory_percent")).isTrue();
         assertThat(status.path("tokens")).hasSize(2);
-        JsonNode emulators = http.get("/emulators", null).json();
+        JsonNode emulators = http.get("/emulators", ALPHA).json();
         assertThat(emulators).hasSize(1);
         assertThat(emulators.get(0).path("emulator_id").asText()).isEqualTo(id);
-        assertThat(emulators.get(0).path("token").asText()).isEqualTo(TokenRedactor.redact(ALPHA));
+        assertThat(emulators.get(0).path("token").asText()).isEqualTo(ALPHA);
         assertThat(http.get("/emulators_by_token?token=" + ALPHA, null).json().get(0).asText()).isEqualTo(id);
         assertThat(http.get("/emulators_by_token", null).status()).isEqualTo(400);
-        assertThat(http.get("/emulator_status/" + id, null).json().path("status").asText()).isEqualTo("running");
-        assertThat(http.get("/emulator_resources/" + id, null).json().path("resources").has("cpu_percent")).isTrue();
-        assertThat(http.get("/request_logs?limit=2", null).json()).hasSize(2);
-        assertThat(http.get("/request_logs?limit=x", null).status()).isEqualTo(400);
+        assertThat(http.get("/emulator_status/" + id, ALPHA).json().path("status").asText()).isEqualTo("running");
+        assertThat(http.get("/emulator_resources/" + id, ALPHA).json().path("resources").has("cpu_percent")).isTrue();
+        assertThat(http.get("/request_logs?limit=2", ADMIN).json()).hasSize(2);
+        assertThat(http.get("/request_logs?limit=x", ADMIN).status()).isEqualTo(400);
     }
 
     @Test
@@ -299,13 +300,13 @@ class ServerApiTest {
 
         String metrics = http.get("/metrics", null).body();
         assertThat(metrics).contains("deskpool_leases_granted_total 2.0", "deskpool_vms{state=\"leased\"} 2.0",
-                "deskpool_quota_rejections_total{token=\"" + TokenRedactor.redact(BETA) + "\"} 1.0", "deskpool_boot_seconds_bucket");
+                "deskpool_quota_rejections_total{token=\"" + server.tokenRedactor().redact(BETA) + "\"} 1.0", "deskpool_boot_seconds_bucket");
         assertThat(metrics).doesNotContain(BETA);
         JsonNode spec = http.get("/docs/openapi.json", null).json();
         assertThat(spec.path("paths").has("/start_emulator") && spec.path("paths").has("/v1/leases")).isTrue();
         assertThat(http.get("/docs", null).body()).contains("swagger-ui-bundle.js");
         assertThat(http.get(ApiDocs.SWAGGER_UI + "/swagger-ui-bundle.js", null).status()).isEqualTo(200);
         assertThat(http.get("/dashboard", null).body()).contains("<title>Deskpool dashboard</title>");
-        assertThat(http.get("/v1/overview", null).json().path("vms")).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(http.get("/v1/overview", ADMIN).json().path("vms")).hasSizeGreaterThanOrEqualTo(2);
     }
 }

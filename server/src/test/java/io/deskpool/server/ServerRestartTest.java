@@ -40,7 +40,7 @@ class ServerRestartTest {
             HttpCalls http = new HttpCalls("http://127.0.0.1:" + port);
             QemuServerTestBed.eventually("the first server has a warm VM (log: " + state.resolve("first-server.log") + ")",
                     () -> first.isAlive() && warmVms(http) == 1, 300);
-            vmId = http.get("/v1/vms", null).json().get(0).path("vm_id").asText();
+            vmId = http.get("/v1/vms", QemuServerTestBed.ADMIN).json().get(0).path("vm_id").asText();
         } finally {
             first.destroyForcibly();
             assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();

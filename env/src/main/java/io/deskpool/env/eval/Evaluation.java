@@ -155,6 +155,9 @@ public final class Evaluation {
         try {
             JsonNode v = g.get(config, ctx);
             return v == null ? NullNode.getInstance() : v;
+        } catch (IllegalArgumentException e) {
+            // A getter refusing its config (a 'dest' like ../../x) is bad input, not a server failure.
+            throw EnvFailure.GETTER_CONFIG.exception(what + " (getter '" + g.type() + "'): " + e.getMessage(), e);
         } catch (FileNotFoundException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
