@@ -39,7 +39,7 @@ final class SessionApi {
     void register(Javalin app) {
         app.post("/v1/sessions", this::create);
         app.get("/v1/sessions", ctx -> ctx.json(Map.of("sessions",
-                SessionJson.sessions(json, engine.list(clientToken.apply(ctx))))));
+                engine.list(clientToken.apply(ctx)).stream().map(json::session).toList())));
         app.get("/v1/sessions/{id}", ctx -> ctx.json(json.session(engine.view(clientToken.apply(ctx), ctx.pathParam("id")))));
         app.post("/v1/sessions/{id}/reset", this::reset);
         app.post("/v1/sessions/{id}/step", this::step);

@@ -13,7 +13,6 @@ import io.deskpool.env.spi.StepOutcome;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -166,9 +165,5 @@ final class SessionJson {
 
     static double seconds(Duration d) {
         return Math.round(d.toNanos() / 1_000_000.0) / 1000.0;
-    }
-
-    static List<Map<String, Object>> sessions(SessionJson json, List<SessionView> all) {
-        return all.stream().map(json::session).toList();
     }
 }

@@ -366,6 +366,22 @@ class SessionGuestTest {
     }
 
     @Test
+    void a_step_may_name_any_parser_and_its_actions_reach_the_vm() {
+        String session = id(reset(BETA, "{\"task_config\": {\"id\": \"parsers\"}}"));
+
+        JsonNode dict = http.post("/v1/sessions/" + session + "/step", BETA, "{\"parser\": \"computer_13\", \"action\": "
+                + EnvJson.MAPPER.valueToTree("{\"action_type\": \"CLICK\", \"x\": 321, \"y\": 123}") + "}").ok().json();
+        JsonNode uitars = http.post("/v1/sessions/" + session + "/step", BETA, "{\"parser\": \"uitars\", \"action\": "
+                + EnvJson.MAPPER.valueToTree("Thought: type.\nAction: type(content='via uitars')") + "}").ok().json();
+        int port = http.get("/v1/sessions/" + session, BETA).ok().json().path("vm").path("endpoints").path("server_port").asInt();
+        String log = new EnvCalls("http://127.0.0.1:" + port).get("/terminal", null).ok().json().path("output").asText();
+
+        assertThat(dict.path("parsed").path("actions").get(0).path("type").asText()).isEqualTo("code");
+        assertThat(uitars.path("parsed").path("thought").asText()).isEqualTo("type.");
+        assertThat(log).contains("click 321 123", "write via uitars");
+    }
+
+    @Test
     void health_names_the_provider_and_the_pool() {
         JsonNode h = http.get("/health", null).ok().json();
 
