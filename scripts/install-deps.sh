@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Deskpool needs on this host, only those missing. Idempotent.
-#   scripts/install-deps.sh run    what running the server on the embedded default needs (QEMU + test guest)
+#   scripts/install-deps.sh run    what running the server on the embedded default needs (QEMU + test guest, and
+#                                  slirp4netns + iptables for the guests' isolated network)
 #   scripts/install-deps.sh test   everything the test suite uses (QEMU, Docker engine, Chromium, debootstrap)
 # Java 17 and Maven are expected on the machine already.
 set -euo pipefail
 what=${1:-test}
 
-run_pkgs=(qemu-system-x86 qemu-utils)
+run_pkgs=(qemu-system-x86 qemu-utils slirp4netns iptables)
 # The test guest build (scripts/build-test-guest.sh) installs its own packages when missing.
-test_pkgs=("${run_pkgs[@]}" docker.io iptables debootstrap chromium chromium-driver curl)
+test_pkgs=("${run_pkgs[@]}" docker.io debootstrap chromium chromium-driver curl)
 
 case "$what" in
   run) wanted=("${run_pkgs[@]}") ;;

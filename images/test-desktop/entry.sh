@@ -7,8 +7,10 @@
 #    KVM=Y without a usable /dev/kvm exits with code 88, as qemus' proc.sh does;
 #  - ARGUMENTS is appended verbatim, last, to QEMU's command line;
 #  - guest ports 5000 (in-VM server) and 9222 (DevTools) answer on the same container ports.
-# Unlike the real image it boots with SeaBIOS instead of OVMF and uses QEMU user-mode networking, isolated
-# from everything but the forwarded ports (restrict=on); 8006 and 8080 serve placeholder pages.
+# Unlike the real image it boots with SeaBIOS instead of OVMF and uses QEMU user-mode networking instead of a
+# tap with NAT; like the real image's, the guest reaches whatever the container reaches (the provider's guest
+# firewall in the container's network namespace is what keeps it off the host and the other containers);
+# 8006 and 8080 serve placeholder pages.
 set -eu
 
 RAM_SIZE="${RAM_SIZE:-1G}"
@@ -48,6 +50,6 @@ exec qemu-system-x86_64 -name test-desktop -nodefaults -machine q35 $accel -m "$
   -display none -serial stdio -monitor none \
   -drive file=/boot.qcow2,format=qcow2,if=none,id=boot -device virtio-blk-pci,drive=boot,bootindex=1 \
   -drive file=/storage/data.img,format=raw,if=none,id=data -device virtio-blk-pci,drive=data \
-  -netdev user,id=net0,restrict=on,hostfwd=tcp::5000-:5000,hostfwd=tcp::9222-:9222 \
+  -netdev user,id=net0,hostfwd=tcp::5000-:5000,hostfwd=tcp::9222-:9222 \
   -device virtio-net-pci,netdev=net0 \
   $ARGUMENTS

@@ -37,9 +37,13 @@ public final class CoreSettings {
     public static final Setting SCREEN_SIZE = Setting.of("SCREEN_SIZE", "1920x1080",
             "Guest screen size WIDTHxHEIGHT");
 
+    public static final Setting GUEST_NETWORK_ALLOW = Setting.of("GUEST_NETWORK_ALLOW", "",
+            "Internal IPv4 addresses or CIDRs (comma separated) an isolated guest may reach anyway, e.g. a proxy; "
+                    + "empty = none (guests reach the internet and nothing internal)");
+
     public static final List<Setting> ALL = List.of(PROVIDER, STATE_DIR, SERVER_ID, POOL_SIZE, POOL_WARM,
             BOOT_CONCURRENCY, LEASE_TTL, VM_READY_TIMEOUT, RECONCILE, SNAPSHOT_NAME, PATH_TO_VM, RAM_SIZE, CPU_CORES,
-            DISK_SIZE, SCREEN_SIZE, SettingsLoader.CONFIG_PATH);
+            DISK_SIZE, SCREEN_SIZE, GUEST_NETWORK_ALLOW, SettingsLoader.CONFIG_PATH);
 
     private CoreSettings() {
     }

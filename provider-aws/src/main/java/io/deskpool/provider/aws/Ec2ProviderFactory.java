@@ -55,7 +55,7 @@ public final class Ec2ProviderFactory implements ProviderFactory {
     @Override
     public List<DoctorCheck> checks(Settings settings) {
         return List.of(new AwsPlacementCheck(), new AwsCredentialsCheck(), new AwsAmiCheck(), new AwsNetworkCheck(),
-                new AwsIngressCheck(), new AwsVcpuQuotaCheck());
+                new AwsIngressCheck(), new AwsDesktopIsolationCheck(), new AwsVcpuQuotaCheck());
     }
 
     /** Asks nothing of AWS itself: settings, the instance metadata service (briefly) and the credential chain. */

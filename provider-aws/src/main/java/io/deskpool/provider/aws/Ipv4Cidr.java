@@ -25,6 +25,12 @@ record Ipv4Cidr(long network, int prefix) {
         return address(ip).map(a -> (a & mask(prefix)) == network).orElse(false);
     }
 
+    /** The block's first address, dotted. */
+    String firstAddress() {
+        return ((network >>> 24) & 0xff) + "." + ((network >>> 16) & 0xff) + "." + ((network >>> 8) & 0xff) + "."
+                + (network & 0xff);
+    }
+
     private static long mask(int prefix) {
         return prefix == 0 ? 0 : (0xFFFFFFFFL << (32 - prefix)) & 0xFFFFFFFFL;
     }

@@ -116,8 +116,9 @@ class AwsDoctorChecksTest {
         DoctorReport report = doctor(settings(vmGroup));
 
         assertThat(report.outcomes()).extracting(CheckOutcome::name).containsExactly("AWS placement", "AWS credentials",
-                "AWS AMI", "AWS subnet and groups", "AWS ingress ports", "AWS vCPU quota");
-        for (String name : List.of("AWS placement", "AWS credentials", "AWS AMI", "AWS subnet and groups", "AWS ingress ports")) {
+                "AWS AMI", "AWS subnet and groups", "AWS ingress ports", "AWS desktop isolation", "AWS vCPU quota");
+        for (String name : List.of("AWS placement", "AWS credentials", "AWS AMI", "AWS subnet and groups", "AWS ingress ports",
+                "AWS desktop isolation")) {
             assertThat(outcome(report, name).status()).as(name + ": " + outcome(report, name).result()).isEqualTo(CheckStatus.PASS);
         }
         assertThat(outcome(report, "AWS subnet and groups").result().summary()).endsWith("this host's VPC");
@@ -187,6 +188,54 @@ class AwsDoctorChecksTest {
         assertThat(ports.result().summary()).contains("not on EC2").contains("5000 from 10.1.0.0/16");
         assertThat(network.status()).isEqualTo(CheckStatus.WARN);
         assertThat(network.result().fix()).contains("AWS_USE_PUBLIC_IP=true");
+    }
+
+    @Test
+    void a_self_referencing_rule_on_the_in_vm_server_port_warns_with_the_rule_admitting_only_this_server() {
+        String self = group("self", defaultVpc, desktopPortsFrom(HOST_IP + "/32"));
+        moto.client().authorizeSecurityGroupIngress(r -> r.groupId(self).ipPermissions(tcpFromGroup(5000, 5000, self)));
+
+        CheckOutcome isolation = run(new AwsDesktopIsolationCheck(), settings(self));
+
+        assertThat(isolation.status()).isEqualTo(CheckStatus.WARN);
+        assertThat(isolation.result().summary()).contains(self + " admits " + self + " on 5000 (its own group");
+        assertThat(isolation.result().fix())
+                .contains("aws ec2 revoke-security-group-ingress --group-id " + self
+                        + " --ip-permissions 'IpProtocol=tcp,FromPort=5000,ToPort=5000,UserIdGroupPairs=[{GroupId=" + self + "}]'")
+                .contains("aws ec2 authorize-security-group-ingress --group-id " + self + " --protocol tcp --port 5000 --cidr "
+                        + HOST_IP + "/32");
+    }
+
+    @Test
+    void devtools_open_to_every_address_warns() {
+        String open = group("open", defaultVpc, tcpFrom(5000, HOST_IP + "/32"), tcpFrom(9222, "0.0.0.0/0"));
+
+        CheckOutcome isolation = run(new AwsDesktopIsolationCheck(), settings(open));
+
+        assertThat(isolation.status()).isEqualTo(CheckStatus.WARN);
+        assertThat(isolation.result().summary()).contains(open + " admits 0.0.0.0/0 on 9222").doesNotContain("on 5000");
+        assertThat(isolation.result().fix()).contains("--port 9222 --cidr " + HOST_IP + "/32");
+    }
+
+    @Test
+    void the_vpcs_cidr_on_the_desktop_ports_warns() {
+        String vpcCidr = moto.client().describeVpcs(r -> r.vpcIds(defaultVpc)).vpcs().get(0).cidrBlock();
+        String wide = group("vpc", defaultVpc, desktopPortsFrom(vpcCidr));
+
+        CheckOutcome isolation = run(new AwsDesktopIsolationCheck(), settings(wide));
+
+        assertThat(isolation.status()).isEqualTo(CheckStatus.WARN);
+        assertThat(isolation.result().summary()).contains(wide + " admits " + vpcCidr + " on 5000 (the VPC's CIDR)")
+                .contains(" on 9222");
+    }
+
+    @Test
+    void rules_admitting_only_this_server_pass_the_isolation_check() {
+        String tight = group("tight", defaultVpc, desktopPortsFrom(HOST_IP + "/32"));
+
+        CheckOutcome isolation = run(new AwsDesktopIsolationCheck(), settings(tight));
+
+        assertThat(isolation.status()).as(isolation.result().toString()).isEqualTo(CheckStatus.PASS);
     }
 
     @Test

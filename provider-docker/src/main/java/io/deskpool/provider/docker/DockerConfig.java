@@ -2,6 +2,7 @@ package io.deskpool.provider.docker;
 
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
+import io.deskpool.core.net.Cidr;
 import io.deskpool.core.settings.CoreSettings;
 import io.deskpool.core.settings.Setting;
 import io.deskpool.core.settings.Settings;
@@ -30,6 +31,8 @@ import static java.util.Objects.requireNonNull;
  * @param qemuArguments   extra QEMU arguments appended after the provider's
  * @param clockSyncCommand guest shell command that sets the clock after a restore ({@code {epoch}} filled in)
  * @param readyTimeout    how long a boot may take, when the pool does not say (recreating reverts)
+ * @param isolateGuests   whether each container gets the guest firewall (DOCKER_GUEST_NETWORK=isolated)
+ * @param allowedInternal internal addresses the guests may reach anyway (GUEST_NETWORK_ALLOW)
  */
 public record DockerConfig(
         Optional<String> dockerHost,
@@ -50,7 +53,9 @@ public record DockerConfig(
         Duration pullTimeout,
         Duration stopTimeout,
         Duration connectTimeout,
-        Duration responseTimeout) {
+        Duration responseTimeout,
+        boolean isolateGuests,
+        List<Cidr> allowedInternal) {
 
     /** Ready timeout when VM_READY_TIMEOUT is empty: OSWorld waits 300 s with KVM; software emulation is slower. */
     public static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(600);
@@ -74,6 +79,7 @@ public record DockerConfig(
         requireNonNull(stopTimeout, "stopTimeout is null");
         requireNonNull(connectTimeout, "connectTimeout is null");
         requireNonNull(responseTimeout, "responseTimeout is null");
+        allowedInternal = List.copyOf(allowedInternal);
     }
 
     /** Reads and checks the settings; a bad one fails with INVALID_SETTING naming it. */
@@ -89,6 +95,15 @@ public record DockerConfig(
         String endpointHost = settings.optionalString(DockerSettings.ENDPOINT_HOST)
                 .orElse(isWildcard(bind) ? "127.0.0.1" : bind);
         String kvm = settings.choice(DockerSettings.KVM, List.of("auto", "on", "off"));
+        boolean isolate = settings.choice(DockerSettings.GUEST_NETWORK, List.of("isolated", "open")).equals("isolated");
+        String allow = settings.string(CoreSettings.GUEST_NETWORK_ALLOW);
+        List<Cidr> allowed;
+        try {
+            allowed = Cidr.parseList(allow);
+        } catch (IllegalArgumentException e) {
+            throw settings.invalid(CoreSettings.GUEST_NETWORK_ALLOW, allow,
+                    "IPv4 addresses or CIDRs separated by commas, such as 10.0.0.5,192.168.7.0/24");
+        }
         return new DockerConfig(
                 dockerHost(settings),
                 image,
@@ -110,7 +125,9 @@ public record DockerConfig(
                 settings.seconds(DockerSettings.PULL_TIMEOUT, Duration.ofSeconds(1)),
                 settings.seconds(DockerSettings.STOP_TIMEOUT, Duration.ZERO),
                 settings.seconds(DockerSettings.CONNECT_TIMEOUT, Duration.ofMillis(100)),
-                settings.seconds(DockerSettings.RESPONSE_TIMEOUT, Duration.ofSeconds(1)));
+                settings.seconds(DockerSettings.RESPONSE_TIMEOUT, Duration.ofSeconds(1)),
+                isolate,
+                allowed);
     }
 
     /** RAM_SIZE as the image reads it: {@code 4G} when whole gigabytes, else {@code 512M}. */

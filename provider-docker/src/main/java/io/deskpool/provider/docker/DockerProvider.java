@@ -65,6 +65,7 @@ public final class DockerProvider implements Provider {
     private final ReadinessProbe probe = Probes.desktop();
     private final ReadinessWaiter waiter = ReadinessWaiter.standard();
     private final Map<String, VmSpec> specs = new ConcurrentHashMap<>();
+    private final ContainerFirewall firewall;
     private volatile boolean kvmInUse;
 
     DockerProvider(DockerConfig config, ProviderContext context, DockerEngine engine) {
@@ -75,6 +76,7 @@ public final class DockerProvider implements Provider {
         this.containers = new VmContainers(engine, config, context.ownerId());
         this.guestClock = new GuestClock(config.clockSyncCommand(), context.clock());
         this.qmpFolders = new QmpFolders(context.stateDir());
+        this.firewall = new ContainerFirewall(config.allowedInternal());
     }
 
     @Override
@@ -120,6 +122,10 @@ public final class DockerProvider implements Provider {
         try {
             InspectContainerResponse info = containers.inspect(id).orElseThrow(() -> new DeskpoolException(
                     ErrorCode.BOOT_FAILED, "VM " + vmId + ": container " + id + " vanished right after it started"));
+            if (config.isolateGuests()) {
+                // Before the guest has booted far enough to send anything, and before anyone gets the VM.
+                firewall.apply(vmId, id, info.getState().getPidLong() == null ? 0 : info.getState().getPidLong());
+            }
             specs.put(vmId, spec);
             return new VmHandle(vmId, NAME, id, PublishedPorts.of(info, config.endpointHost()), info.getConfig().getLabels(),
                     context.clock().instant());

@@ -1,6 +1,7 @@
 package io.deskpool.provider.docker;
 
 import io.deskpool.core.DeskpoolException;
+import io.deskpool.core.ErrorCode;
 import io.deskpool.core.doctor.DoctorCheck;
 import io.deskpool.core.doctor.FreeDiskCheck;
 import io.deskpool.core.doctor.HostMemoryCheck;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Registers the docker provider: OSWorld's Docker+QEMU image on a Docker engine. */
 public final class DockerProviderFactory implements ProviderFactory {
@@ -53,7 +55,7 @@ public final class DockerProviderFactory implements ProviderFactory {
     @Override
     public List<DoctorCheck> checks(Settings settings) {
         return List.of(new DockerEngineCheck(), new DockerApiVersionCheck(), new DockerImageCheck(), new DockerKvmCheck(),
-                new DockerLeftoversCheck(), new Qcow2ImageCheck(), new HostMemoryCheck(DEFAULT_RAM_MB),
+                new DockerLeftoversCheck(), new DockerGuestNetworkCheck(), new Qcow2ImageCheck(), new HostMemoryCheck(DEFAULT_RAM_MB),
                 new FreeDiskCheck("the Docker engine's data root", DockerProviderFactory::engineDataRoot, DEFAULT_RAM_MB));
     }
 
@@ -78,6 +80,10 @@ public final class DockerProviderFactory implements ProviderFactory {
         } catch (DeskpoolException e) {
             return HostSupport.unavailable(e.getMessage());
         }
+        Optional<String> noFirewall = config.isolateGuests() ? ContainerFirewall.unavailable() : Optional.empty();
+        if (noFirewall.isPresent()) {
+            return HostSupport.unavailable(isolationMissing(noFirewall.get()));
+        }
         try (DockerEngine engine = DockerEngine.connect(config)) {
             return HostSupport.available("Docker engine " + engine.version() + " at " + engine.host());
         } catch (DeskpoolException e) {
@@ -89,6 +95,10 @@ public final class DockerProviderFactory implements ProviderFactory {
     @Override
     public Provider create(ProviderContext context) {
         DockerConfig config = DockerConfig.from(context.settings());
+        Optional<String> noFirewall = config.isolateGuests() ? ContainerFirewall.unavailable() : Optional.empty();
+        if (noFirewall.isPresent()) {
+            throw new DeskpoolException(ErrorCode.PROVIDER_UNAVAILABLE, isolationMissing(noFirewall.get()));
+        }
         DockerEngine engine = DockerEngine.connect(config);
         try {
             String version = engine.version();
@@ -100,6 +110,12 @@ public final class DockerProviderFactory implements ProviderFactory {
             throw e;
         }
         return new DockerProvider(config, context, engine);
+    }
+
+    private static String isolationMissing(String why) {
+        return DockerSettings.GUEST_NETWORK.name() + "=isolated needs a firewall in each VM container, but " + why
+                + "; set " + DockerSettings.GUEST_NETWORK.name() + "=open to accept guests that reach the host, "
+                + "other containers and internal addresses";
     }
 
 }

@@ -45,9 +45,14 @@ public final class DockerSettings {
     public static final Setting RESPONSE_TIMEOUT = Setting.of("DOCKER_RESPONSE_TIMEOUT", "120",
             "Seconds the Docker engine may take to answer one request");
 
+    public static final Setting GUEST_NETWORK = Setting.of("DOCKER_GUEST_NETWORK", "isolated",
+            "isolated = a firewall in each VM container's network namespace (set from this host with nsenter, "
+                    + "needs root and the engine on this host): the guest reaches the internet, not the host, other "
+                    + "containers or internal addresses; open = the image's own networking, which reaches all of them");
+
     public static final List<Setting> ALL = List.of(DOCKER_HOST, DOCKER_IMAGE, BIND_ADDRESS, ENDPOINT_HOST,
             FAST_REVERT, KVM, KVM_CPU_FLAGS, QEMU_ARGUMENTS, CLOCK_SYNC, PULL_TIMEOUT, STOP_TIMEOUT, CONNECT_TIMEOUT,
-            RESPONSE_TIMEOUT);
+            RESPONSE_TIMEOUT, GUEST_NETWORK);
 
     /** Defaults for the core settings this provider reads, as OSWorld's docker provider sets them. */
     static final String DEFAULT_RAM = "4G";

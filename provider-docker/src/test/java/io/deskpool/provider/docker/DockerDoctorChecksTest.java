@@ -48,7 +48,8 @@ class DockerDoctorChecksTest {
         DoctorReport report = doctor(TestDesktop.settings(Map.of("POOL_SIZE", "1")));
 
         assertThat(report.outcomes()).extracting(CheckOutcome::name).containsExactly("docker engine",
-                "docker API version", "docker image", "KVM", "leftover containers", "PATH_TO_VM image", "host memory", "free disk");
+                "docker API version", "docker image", "KVM", "leftover containers", "guest network", "PATH_TO_VM image",
+                "host memory", "free disk");
         assertThat(outcome(report, "docker engine").result().summary()).startsWith("Docker engine ").endsWith(" answers");
         assertThat(outcome(report, "docker API version").status()).isEqualTo(CheckStatus.PASS);
         assertThat(outcome(report, "docker image").result().summary()).contains(TestDesktop.image() + " is on the engine");
@@ -104,6 +105,27 @@ class DockerDoctorChecksTest {
 
         assertThat(check.blocks()).isTrue();
         assertThat(check.result().summary()).contains("web page");
+    }
+
+    @Test
+    void isolated_guests_pass_when_the_server_can_load_each_containers_firewall() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ContainerFirewall.unavailable().isEmpty(),
+                "the server here cannot load container firewalls (not root or no iptables); skipped");
+
+        CheckOutcome network = outcome(doctor(TestDesktop.settings(Map.of("POOL_SIZE", "1"))), "guest network");
+
+        assertThat(network.status()).as(network.result().toString()).isEqualTo(CheckStatus.PASS);
+        assertThat(network.result().summary()).contains("firewall in its network namespace").contains("refuses");
+    }
+
+    @Test
+    void open_guests_warn_that_they_reach_the_host_and_other_containers() {
+        CheckOutcome network = outcome(doctor(TestDesktop.settings(Map.of("POOL_SIZE", "1",
+                "DOCKER_GUEST_NETWORK", "open"))), "guest network");
+
+        assertThat(network.status()).isEqualTo(CheckStatus.WARN);
+        assertThat(network.result().summary()).contains("reach the host").contains("other containers");
+        assertThat(network.result().fix()).contains("DOCKER_GUEST_NETWORK=isolated");
     }
 
     @Test

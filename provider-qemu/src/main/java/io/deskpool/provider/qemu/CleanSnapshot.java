@@ -57,7 +57,8 @@ final class CleanSnapshot {
      * guest clock and waits for the probes on fresh connections. The clock goes before the probes so that
      * nothing sees the old time once the VM counts as ready. Returns how long each step took, for the log.
      */
-    String restore(QemuVm vm, QmpClient qmp, Duration timeout, Supplier<Optional<String>> deathCheck)
+    String restore(QemuVm vm, GuestNetwork network, QmpClient qmp, Duration timeout,
+                   Supplier<Optional<String>> deathCheck)
             throws IOException {
         long t0 = System.nanoTime();
         // The CPUs stay stopped from before the load until the network is swapped: a packet the guest sent while
@@ -68,8 +69,7 @@ final class CleanSnapshot {
             if (!answer.isBlank()) {
                 throw new QmpClient.QmpException("loadvm said: " + answer.strip());
             }
-            VmRecord r = vm.record();
-            UserNetwork.dropConnections(qmp, r.ports(), r.bindAddress(), r.restrictNetwork(), QMP_TIMEOUT);
+            network.dropConnections(qmp, vm.record().ports(), QMP_TIMEOUT);
         } finally {
             qmp.execute("cont", Map.of(), QMP_TIMEOUT);
         }

@@ -15,6 +15,10 @@ import java.util.List;
  * new ports.
  */
 record ForwardedPorts(int server, int cdp, int vlc) {
+    /** The guest's ports that are forwarded: in-VM server, DevTools, VLC. */
+    static final List<Integer> GUEST_PORTS = List.of(VmEndpoints.GUEST_SERVER_PORT, VmEndpoints.GUEST_CDP_PORT,
+            VmEndpoints.GUEST_VLC_PORT);
+
     ForwardedPorts {
         for (int p : new int[] {server, cdp, vlc}) {
             if (p <= 0 || p > 65535) {
@@ -41,13 +45,20 @@ record ForwardedPorts(int server, int cdp, int vlc) {
         }
     }
 
+    /** One forwarded port: connections to {@code hostPort} reach the guest's {@code guestPort}. */
+    record Forward(int hostPort, int guestPort) {
+    }
+
+    /** Each host port with the guest port it reaches: in-VM server, DevTools, VLC. */
+    List<Forward> forwards() {
+        return List.of(new Forward(server, VmEndpoints.GUEST_SERVER_PORT), new Forward(cdp, VmEndpoints.GUEST_CDP_PORT),
+                new Forward(vlc, VmEndpoints.GUEST_VLC_PORT));
+    }
+
     /** QEMU {@code hostfwd} rules: host port on the bind address to the guest's own port. */
     List<String> hostForwardRules(String bindHost) {
         String h = bindHost.contains(":") ? "[" + bindHost + "]" : bindHost;
-        return List.of(
-                "tcp:" + h + ":" + server + "-:" + VmEndpoints.GUEST_SERVER_PORT,
-                "tcp:" + h + ":" + cdp + "-:" + VmEndpoints.GUEST_CDP_PORT,
-                "tcp:" + h + ":" + vlc + "-:" + VmEndpoints.GUEST_VLC_PORT);
+        return forwards().stream().map(f -> "tcp:" + h + ":" + f.hostPort() + "-:" + f.guestPort()).toList();
     }
 
     /** noVNC (8006) belongs to the Docker image's web viewer, which a bare QEMU does not run: not exposed. */

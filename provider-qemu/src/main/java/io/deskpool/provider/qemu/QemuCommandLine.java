@@ -13,7 +13,7 @@ final class QemuCommandLine {
     }
 
     static List<String> build(Path binary, QemuConfig config, Accelerator accel, String vmId, int memoryMb, int cpus,
-                              VmDirectory dir, ForwardedPorts ports) {
+                              VmDirectory dir, List<String> networkArgs) {
         var a = new ArrayList<String>();
         a.add(binary.toString());
         a.addAll(List.of("-name", "deskpool-" + vmId));
@@ -22,7 +22,7 @@ final class QemuCommandLine {
         a.addAll(List.of("-m", memoryMb + "M", "-smp", Integer.toString(cpus)));
         a.addAll(List.of("-nodefaults", "-no-user-config", "-vga", "std", "-display", "none"));
         a.addAll(List.of("-drive", "file=" + dir.overlay() + ",format=qcow2,if=virtio,cache=writeback,discard=unmap"));
-        a.addAll(UserNetwork.args(ports, config.bindAddress().getHostAddress(), config.restrictNetwork()));
+        a.addAll(networkArgs);
         a.addAll(List.of("-serial", "file:" + dir.serialLog()));
         a.addAll(List.of("-qmp", "unix:" + dir.qmpSocket() + ",server=on,wait=off"));
         a.addAll(List.of("-pidfile", dir.pidFile().toString()));

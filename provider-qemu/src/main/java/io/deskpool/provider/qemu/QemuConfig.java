@@ -1,5 +1,6 @@
 package io.deskpool.provider.qemu;
 
+import io.deskpool.core.net.Cidr;
 import io.deskpool.core.settings.CoreSettings;
 import io.deskpool.core.settings.Settings;
 
@@ -26,6 +27,9 @@ record QemuConfig(
         String machine,
         InetAddress bindAddress,
         boolean restrictNetwork,
+        String guestNetwork,
+        String slirp4netnsBinary,
+        List<Cidr> allowedInternal,
         ReadyProbeKind readyProbe,
         String clockSyncCommand,
         boolean keepOnExit,
@@ -51,6 +55,9 @@ record QemuConfig(
         requireNonNull(cpuModel, "cpuModel is null");
         requireNonNull(machine, "machine is null");
         requireNonNull(bindAddress, "bindAddress is null");
+        requireNonNull(guestNetwork, "guestNetwork is null");
+        requireNonNull(slirp4netnsBinary, "slirp4netnsBinary is null");
+        allowedInternal = List.copyOf(allowedInternal);
         requireNonNull(readyProbe, "readyProbe is null");
         requireNonNull(clockSyncCommand, "clockSyncCommand is null");
         extraArgs = List.copyOf(extraArgs);
@@ -80,6 +87,16 @@ record QemuConfig(
             bindAddress = InetAddress.getByName(bind);
         } catch (UnknownHostException e) {
             throw settings.invalid(QemuSettings.BIND_ADDRESS, bind, "an IP address of this host such as 127.0.0.1");
+        }
+        String guestNetwork = settings.choice(QemuSettings.GUEST_NETWORK,
+                List.of(IsolatedGuestNetwork.NAME, HostGuestNetwork.NAME));
+        String allow = settings.string(CoreSettings.GUEST_NETWORK_ALLOW);
+        List<Cidr> allowed;
+        try {
+            allowed = Cidr.parseList(allow);
+        } catch (IllegalArgumentException e) {
+            throw settings.invalid(CoreSettings.GUEST_NETWORK_ALLOW, allow,
+                    "IPv4 addresses or CIDRs separated by commas, such as 10.0.0.5,192.168.7.0/24");
         }
         String clockSync = settings.string(QemuSettings.CLOCK_SYNC_COMMAND);
         if (!clockSync.isEmpty() && !clockSync.contains("{epoch}")) {
@@ -113,6 +130,9 @@ record QemuConfig(
                 settings.string(QemuSettings.MACHINE),
                 bindAddress,
                 settings.bool(QemuSettings.RESTRICT_NETWORK),
+                guestNetwork,
+                settings.string(QemuSettings.SLIRP4NETNS),
+                allowed,
                 probe,
                 clockSync,
                 keep,

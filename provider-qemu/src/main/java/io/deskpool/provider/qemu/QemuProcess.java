@@ -76,16 +76,7 @@ final class QemuProcess {
 
     /** Alive and not a zombie (a process this JVM did not start is not reaped by it). */
     boolean isRunning() {
-        if (!handle.isAlive()) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(handle.pid()), "stat"));
-            int end = stat.lastIndexOf(')');
-            return end < 0 || end + 2 >= stat.length() || stat.charAt(end + 2) != 'Z';
-        } catch (IOException e) {
-            return handle.isAlive();
-        }
+        return handle.isAlive() && ProcState.alive(handle.pid());
     }
 
     /** How it ended, for error messages. */

@@ -58,9 +58,11 @@ public final class QemuProvider implements Provider {
     private final ReadinessProbe probe;
     private final ReadinessWaiter bootWaiter = ReadinessWaiter.standard();
     private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
+    private final GuestNetworks networks;
 
     QemuProvider(QemuConfig config, Path binary, Path imgBinary, Accelerator accelerator, String ownerId, Clock clock,
-                 Path stateDir, ScreenSize screen, TestGuestImage testGuest) {
+                 Path stateDir, ScreenSize screen, TestGuestImage testGuest,
+                 Optional<IsolatedGuestNetwork.Tools> isolationTools) {
         this.config = requireNonNull(config, "config is null");
         this.accelerator = requireNonNull(accelerator, "accelerator is null");
         this.ownerId = requireNonNull(ownerId, "ownerId is null");
@@ -69,6 +71,7 @@ public final class QemuProvider implements Provider {
         this.screen = requireNonNull(screen, "screen is null");
         this.testGuest = requireNonNull(testGuest, "testGuest is null");
         this.starter = new QemuStarter(config, binary, imgBinary, accelerator);
+        this.networks = new GuestNetworks(config, isolationTools);
         this.probe = config.readyProbe() == QemuConfig.ReadyProbeKind.DESKTOP ? Probes.desktop() : Probes.screenshot();
         this.snapshot = new CleanSnapshot(config.snapshotName(), new GuestClock(config.clockSyncCommand(), clock), probe);
         if (!config.keepOnExit()) {
@@ -130,8 +133,8 @@ public final class QemuProvider implements Provider {
             VmRecord draft = new VmRecord(vmId, ownerId, labels, clock.instant().toString(), 0, base.path().toString(),
                     spec.memoryMb(), spec.cpus(), config.diskGb().isPresent() ? spec.diskGb() : 0,
                     accelerator.qemuName(), config.bindAddress().getHostAddress(), config.restrictNetwork(),
-                    config.endpointHost(), 0, 0, 0, "");
-            starter.start(vm, base, draft);
+                    config.guestNetwork(), config.endpointHost(), 0, 0, 0, "");
+            starter.start(vm, base, draft, networks.of(draft));
             return handle(vm);
         } catch (IOException | RuntimeException e) {
             log.warn("Launch of VM {} failed, removing what it left: {}", vmId, e.getMessage());
@@ -202,7 +205,7 @@ public final class QemuProvider implements Provider {
                 try (QmpClient qmp = qmp(vm)) {
                     Duration timeout = config.readyTimeout().compareTo(RESTORED_READY_TIMEOUT) < 0
                             ? config.readyTimeout() : RESTORED_READY_TIMEOUT;
-                    String steps = snapshot.restore(vm, qmp, timeout, vm::whyStopped);
+                    String steps = snapshot.restore(vm, networks.of(vm.record()), qmp, timeout, vm::whyStopped);
                     Duration took = Duration.ofNanos(System.nanoTime() - start);
                     log.info("VM {} reverted to snapshot '{}' in {} ms ({})", vm.id(), snapshotName, took.toMillis(),
                             steps);
@@ -228,12 +231,9 @@ public final class QemuProvider implements Provider {
     private void reboot(QemuVm vm) {
         VmRecord old = vm.record();
         try {
-            QemuProcess p = vm.process();
-            if (p != null) {
-                p.stop(STOP_GRACE);
-            }
+            stopProcesses(vm);
             vm.dir.clearRun();
-            starter.start(vm, BaseImage.inspect(Path.of(old.image())), old);
+            starter.start(vm, BaseImage.inspect(Path.of(old.image())), old, networks.of(old));
         } catch (IOException | DeskpoolException e) {
             discard(vm);
             throw new DeskpoolException(ErrorCode.REVERT_FAILED, "VM " + vm.id() + " could not be rebooted: "
@@ -259,7 +259,7 @@ public final class QemuProvider implements Provider {
         }
         vm.lock.lock();
         try {
-            stopProcess(vm);
+            stopProcesses(vm);
             vm.dir.delete();
             vms.remove(id, vm);
             log.info("VM {} destroyed", id);
@@ -271,8 +271,11 @@ public final class QemuProvider implements Provider {
         }
     }
 
-    /** Stops the VM's QEMU whether this JVM started it or it is only known by its pid. */
-    private static void stopProcess(QemuVm vm) {
+    /**
+     * Stops the VM's QEMU whether this JVM started it or it is only known by its pid, then what runs beside it
+     * for its network (QEMU's exit stops that too, but not before this returns).
+     */
+    private void stopProcesses(QemuVm vm) {
         QemuProcess p = vm.process();
         if (p == null) {
             p = StateDirectory.findProcess(vm.dir).orElse(null);
@@ -280,12 +283,13 @@ public final class QemuProvider implements Provider {
         if (p != null) {
             p.stop(STOP_GRACE);
         }
+        networks.detachQuietly(vm.dir, vm.record() != null ? vm.record() : StateDirectory.readRecord(vm.dir).orElse(null));
     }
 
     /** Removes a VM that failed part-way; never throws (the original failure is what matters). */
     private void discard(QemuVm vm) {
         try {
-            stopProcess(vm);
+            stopProcesses(vm);
             vm.dir.delete();
         } catch (IOException | RuntimeException e) {
             log.warn("Could not fully remove VM {}: {}", vm.id(), e.toString());
@@ -314,7 +318,9 @@ public final class QemuProvider implements Provider {
                 continue;
             }
             Optional<QemuProcess> process = record.flatMap(r -> QemuProcess.find(r.pid(), dir));
-            if (record.isEmpty() || process.isEmpty()) {
+            if (record.isEmpty() || process.isEmpty() || !networks.reattach(dir, record.get(), process.get().pid())) {
+                // The helper goes first: removing the leftovers deletes its pid file.
+                networks.detachQuietly(dir, record.orElse(null));
                 StateDirectory.removeLeftovers(dir, STOP_GRACE);
                 continue;
             }
@@ -355,7 +361,10 @@ public final class QemuProvider implements Provider {
     public void close() {
     }
 
-    /** The shutdown hook: SIGTERM every VM at once, SIGKILL what is left after a grace, delete the files. */
+    /**
+     * The shutdown hook: SIGTERM every VM at once, SIGKILL what is left after a grace, stop their network helpers,
+     * delete the files.
+     */
     private void stopAllOnExit() {
         List<QemuVm> all = List.copyOf(vms.values());
         for (QemuVm vm : all) {
@@ -370,6 +379,7 @@ public final class QemuProvider implements Provider {
                 p.forceStop();
                 p.awaitExit(Duration.ofSeconds(2));
             }
+            networks.detachQuietly(vm.dir, vm.record());
             FileTree.deleteQuietly(vm.dir.dir());
         }
     }

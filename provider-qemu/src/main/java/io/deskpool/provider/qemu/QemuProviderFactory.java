@@ -56,7 +56,7 @@ public final class QemuProviderFactory implements ProviderFactory {
      */
     @Override
     public List<DoctorCheck> checks(Settings settings) {
-        return List.of(new QemuBinaryCheck(), new QemuKvmCheck(),
+        return List.of(new QemuBinaryCheck(), new QemuKvmCheck(), new GuestNetworkCheck(),
                 Qcow2ImageCheck.optional("the small built-in test guest boots instead of OSWorld's desktop"),
                 new HostMemoryCheck(QemuConfig.DEFAULT_MEMORY_MB),
                 new FreeDiskCheck("STATE_DIR/qemu, the VMs' overlays", s -> s.path(CoreSettings.STATE_DIR).resolve("qemu"),
@@ -82,6 +82,13 @@ public final class QemuProviderFactory implements ProviderFactory {
         if (version.isEmpty()) {
             return HostSupport.unavailable(binary.get() + " does not run (" + QemuSettings.BINARY.name()
                     + "): 'qemu-system-x86_64 --version' failed");
+        }
+        if (config.guestNetwork().equals(IsolatedGuestNetwork.NAME)) {
+            try {
+                IsolatedGuestNetwork.Tools.find(config.slirp4netnsBinary());
+            } catch (IllegalStateException e) {
+                return HostSupport.unavailable(isolationMissing(e.getMessage()));
+            }
         }
         Optional<String> imageProblem = imageProblem(config);
         if (imageProblem.isPresent()) {
@@ -118,9 +125,31 @@ public final class QemuProviderFactory implements ProviderFactory {
         if (config.image().isEmpty() && !screenSet) {
             screen = TestGuestImage.DEFAULT_SCREEN;
         }
+        Optional<IsolatedGuestNetwork.Tools> isolation = isolationTools(config);
         Accelerator accelerator = chooseAccelerator(config, binary);
         return new QemuProvider(config, binary, img, accelerator, context.ownerId(), context.clock(),
-                context.stateDir(), screen, testGuest);
+                context.stateDir(), screen, testGuest, isolation);
+    }
+
+    /**
+     * The programs of an isolated guest network when they are all here. QEMU_GUEST_NETWORK=isolated without them
+     * is refused: silently falling back would hand guests the host's loopback.
+     */
+    private static Optional<IsolatedGuestNetwork.Tools> isolationTools(QemuConfig config) {
+        try {
+            return Optional.of(IsolatedGuestNetwork.Tools.find(config.slirp4netnsBinary()));
+        } catch (IllegalStateException e) {
+            if (config.guestNetwork().equals(IsolatedGuestNetwork.NAME)) {
+                throw new DeskpoolException(ErrorCode.PROVIDER_UNAVAILABLE, isolationMissing(e.getMessage()));
+            }
+            return Optional.empty();
+        }
+    }
+
+    static String isolationMissing(String what) {
+        return QemuSettings.GUEST_NETWORK.name() + "=" + IsolatedGuestNetwork.NAME + " needs " + what
+                + "; install them (scripts/install-deps.sh run), or set " + QemuSettings.GUEST_NETWORK.name() + "="
+                + HostGuestNetwork.NAME + " to accept guests that reach the host's loopback services and other VMs";
     }
 
     private static Accelerator chooseAccelerator(QemuConfig config, Path binary) {

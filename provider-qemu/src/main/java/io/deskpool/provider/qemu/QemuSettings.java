@@ -23,6 +23,12 @@ public final class QemuSettings {
             "Host address the guest ports (5000, 9222, 8080) are forwarded to, on free ports the OS picks");
     public static final Setting RESTRICT_NETWORK = Setting.of("QEMU_RESTRICT_NETWORK", "false",
             "true = the guest cannot reach the host's network or the internet (forwarded ports still work)");
+    public static final Setting GUEST_NETWORK = Setting.of("QEMU_GUEST_NETWORK", "isolated",
+            "isolated = each VM in its own network namespace linked by slirp4netns: the internet, nothing "
+                    + "internal, nothing of the host or other VMs; host = QEMU user networking on the host itself: "
+                    + "the guest reaches the host's loopback services (the Deskpool API, other VMs), trusted guests only");
+    public static final Setting SLIRP4NETNS = Setting.of("QEMU_SLIRP4NETNS", "slirp4netns",
+            "slirp4netns used by QEMU_GUEST_NETWORK=isolated, a name on PATH or a path");
     public static final Setting READY_PROBE = Setting.of("QEMU_READY_PROBE", "desktop",
             "What readiness waits for: desktop (GET /screenshot and Chrome's /json/version) or screenshot");
     public static final Setting CLOCK_SYNC_COMMAND = Setting.of("QEMU_CLOCK_SYNC_COMMAND", "date -s @{epoch}",
@@ -39,7 +45,7 @@ public final class QemuSettings {
                     + "qcow2 path); empty = scripts/build-test-guest.sh in the working directory or a parent");
 
     public static final List<Setting> ALL = List.of(BINARY, IMG_BINARY, ACCEL, CPU_MODEL, MACHINE, BIND_ADDRESS,
-            RESTRICT_NETWORK, READY_PROBE, CLOCK_SYNC_COMMAND, ON_EXIT, EXTRA_ARGS, TEST_GUEST_SCRIPT);
+            RESTRICT_NETWORK, GUEST_NETWORK, SLIRP4NETNS, READY_PROBE, CLOCK_SYNC_COMMAND, ON_EXIT, EXTRA_ARGS, TEST_GUEST_SCRIPT);
 
     private QemuSettings() {
     }

@@ -16,9 +16,9 @@ import java.util.Map;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Starts QEMU for a VM on a fresh overlay and returns once QEMU answers on QMP (the guest is not up yet). The
- * guest ports go to free host ports; when another process takes one between our pick and QEMU's bind, QEMU
- * exits at once and the start is retried with new ports.
+ * Starts QEMU for a VM on a fresh overlay and returns once QEMU answers on QMP and its network is attached (the
+ * guest is not up yet). The guest ports go to free host ports; when another process takes one between our pick
+ * and the bind (by QEMU or by the network's helper), the start is retried with new ports.
  */
 final class QemuStarter {
     private static final Logger log = LoggerFactory.getLogger(QemuStarter.class);
@@ -39,26 +39,30 @@ final class QemuStarter {
     }
 
     /**
-     * Creates the overlay over {@code base}, starts QEMU and writes {@code vm.json}. {@code draft} gives the VM's
-     * id, owner, labels, size and creation time; its pid, ports and snapshot are replaced.
+     * Creates the overlay over {@code base}, starts QEMU with {@code network} and writes {@code vm.json}.
+     * {@code draft} gives the VM's id, owner, labels, size and creation time; its pid, ports and snapshot are
+     * replaced.
      *
      * @throws DeskpoolException BOOT_FAILED with what QEMU said when it does not start
      */
-    void start(QemuVm vm, BaseImage base, VmRecord draft) throws IOException {
+    void start(QemuVm vm, BaseImage base, VmRecord draft, GuestNetwork network) throws IOException {
         VmDirectory dir = vm.dir;
         base.createOverlay(imgBinary, dir.overlay(), draft.diskGb());
         for (int attempt = 1; ; attempt++) {
             ForwardedPorts ports = ForwardedPorts.pickFree(config.bindAddress());
-            List<String> argv = QemuCommandLine.build(binary, config, accelerator, draft.vmId(), draft.memoryMb(),
-                    draft.cpus(), dir, ports);
+            List<String> qemu = QemuCommandLine.build(binary, config, accelerator, draft.vmId(), draft.memoryMb(),
+                    draft.cpus(), dir, network.qemuArgs(ports));
+            List<String> argv = network.launchCommand(qemu, dir);
             Files.deleteIfExists(dir.qmpSocket());
             Files.deleteIfExists(dir.qemuLog());
+            Files.deleteIfExists(dir.pidFile());
             log.debug("Starting VM {}: {}", draft.vmId(), String.join(" ", argv));
             QemuProcess process = QemuProcess.start(argv, dir);
             try (QmpClient qmp = QmpClient.connect(dir.qmpSocket(), START_TIMEOUT, process::isRunning)) {
                 qmp.execute("query-status", Map.of(), QMP_TIMEOUT);
             } catch (QmpClient.QmpException e) {
                 process.stop(Duration.ofSeconds(2));
+                network.detach(dir);
                 String said = LogTail.read(dir.qemuLog(), 15);
                 if (said.contains("host forwarding rule") && attempt < PORT_ATTEMPTS) {
                     log.info("VM {}: a forwarded port was taken before QEMU bound it; retrying with new ports ({}/{})",
@@ -70,15 +74,29 @@ final class QemuStarter {
                         + (said.isEmpty() ? "" : "; QEMU said:\n" + said), e);
             }
             process = process.followPidFile(dir);
+            try {
+                network.attach(dir, process.pid(), ports);
+            } catch (IOException e) {
+                process.stop(Duration.ofSeconds(2));
+                network.detach(dir);
+                if (e instanceof GuestNetwork.PortTakenException && attempt < PORT_ATTEMPTS) {
+                    log.info("VM {}: {}; retrying with new ports ({}/{})", draft.vmId(), e.getMessage(), attempt,
+                            PORT_ATTEMPTS);
+                    continue;
+                }
+                throw new DeskpoolException(ErrorCode.BOOT_FAILED, "The network of VM " + draft.vmId()
+                        + " could not be set up: " + e.getMessage(), e);
+            }
             VmRecord record = new VmRecord(draft.vmId(), draft.owner(), draft.labels(), draft.createdAt(),
                     process.pid(), base.path().toString(), draft.memoryMb(), draft.cpus(), draft.diskGb(),
                     accelerator.qemuName(), config.bindAddress().getHostAddress(), config.restrictNetwork(),
-                    config.endpointHost(), ports.server(), ports.cdp(), ports.vlc(), "");
+                    network.name(), config.endpointHost(), ports.server(), ports.cdp(), ports.vlc(), "");
             record.writeTo(dir.recordFile());
             vm.running(process, record);
-            log.info("VM {} started: QEMU pid {}, {} MB, {} CPU, {}, in-VM server on {}:{}, CDP on {}:{}, base {}",
-                    draft.vmId(), process.pid(), draft.memoryMb(), draft.cpus(), accelerator.qemuName(),
-                    record.host(), ports.server(), record.host(), ports.cdp(), base.path());
+            log.info("VM {} started: QEMU pid {}, {} MB, {} CPU, {}, in-VM server on {}:{}, CDP on {}:{}, network {}, "
+                            + "base {}", draft.vmId(), process.pid(), draft.memoryMb(), draft.cpus(),
+                    accelerator.qemuName(), record.host(), ports.server(), record.host(), ports.cdp(),
+                    network.describe(), base.path());
             return;
         }
     }

@@ -28,10 +28,14 @@ final class UserNetwork {
     private UserNetwork() {
     }
 
-    /** The -netdev/-device arguments: SLIRP and the NIC on one hub. */
-    static List<String> args(ForwardedPorts ports, String bindHost, boolean restrict) {
-        StringBuilder user = new StringBuilder("user,id=" + BACKEND + (restrict ? ",restrict=on" : ""));
-        for (String rule : ports.hostForwardRules(bindHost)) {
+    /**
+     * The -netdev/-device arguments: SLIRP with {@code forwards} ({@code hostfwd} rules) and the NIC on one hub.
+     * Without IPv6 the guest gets no IPv6 address, so its connections all pass the IPv4 rules of its namespace.
+     */
+    static List<String> args(List<String> forwards, boolean restrict, boolean ipv6) {
+        StringBuilder user = new StringBuilder("user,id=" + BACKEND + (restrict ? ",restrict=on" : "")
+                + (ipv6 ? "" : ",ipv6=off"));
+        for (String rule : forwards) {
             user.append(",hostfwd=").append(rule);
         }
         return List.of(
@@ -76,14 +80,13 @@ final class UserNetwork {
      * with the VM stopped: while the hub has no backend it cannot take packets, and a packet the NIC sent then
      * would stay parked (and the NIC's transmit stalled) until the next stop/cont flushes it.
      */
-    static void dropConnections(QmpClient qmp, ForwardedPorts ports, String bindHost, boolean restrict,
+    static void dropConnections(QmpClient qmp, List<String> forwards, boolean restrict, boolean ipv6,
                                 Duration timeout) throws QmpClient.QmpException {
         qmp.execute("netdev_del", Map.of("id", BACKEND), timeout);
         qmp.execute("netdev_del", Map.of("id", BACKEND_PORT), timeout);
-        List<Map<String, String>> forwards = ports.hostForwardRules(bindHost).stream()
-                .map(rule -> Map.of("str", rule)).toList();
-        qmp.execute("netdev_add", Map.of("type", "user", "id", BACKEND, "restrict", restrict, "hostfwd", forwards),
-                timeout);
+        List<Map<String, String>> rules = forwards.stream().map(rule -> Map.of("str", rule)).toList();
+        qmp.execute("netdev_add", Map.of("type", "user", "id", BACKEND, "restrict", restrict, "ipv6", ipv6,
+                "hostfwd", rules), timeout);
         qmp.execute("netdev_add", Map.of("type", "hubport", "id", BACKEND_PORT, "hubid", HUB, "netdev", BACKEND),
                 timeout);
     }

@@ -10,7 +10,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The files of one VM under {@code STATE_DIR/qemu/<vm id>/}: the qcow2 overlay (which also holds the clean
- * snapshot), the QMP socket, QEMU's pid file and output, the guest's serial console, and {@code vm.json}.
+ * snapshot), the QMP socket, QEMU's pid file and output, the guest's serial console, the network helper's pid
+ * file, log and firewall rules, and {@code vm.json}.
  */
 record VmDirectory(Path dir) {
     /** sun_path holds 108 bytes; longer socket paths move to the temp directory under a name derived from dir. */
@@ -37,17 +38,46 @@ record VmDirectory(Path dir) {
         return dir.resolve("serial.log");
     }
 
+    /** The pid of the VM's network helper (slirp4netns), when its network is isolated. */
+    Path helperPidFile() {
+        return dir.resolve("slirp4netns.pid");
+    }
+
+    Path helperLog() {
+        return dir.resolve("slirp4netns.log");
+    }
+
+    /** The network helper's API socket. */
+    Path helperSocket() {
+        return socket("slirp4netns.sock");
+    }
+
+    /** The iptables-restore rules of the VM's network namespace (what the guest may not reach). */
+    Path firewallRules() {
+        return dir.resolve("guest-firewall.rules");
+    }
+
+    /** The resolv.conf QEMU sees in the VM's network namespace. */
+    Path resolvConf() {
+        return dir.resolve("resolv.conf");
+    }
+
     Path recordFile() {
         return dir.resolve("vm.json");
     }
 
     Path qmpSocket() {
-        Path inside = dir.resolve("qmp.sock");
+        return socket("qmp.sock");
+    }
+
+    private Path socket(String fileName) {
+        Path inside = dir.resolve(fileName);
         if (inside.toString().getBytes(StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH) {
             return inside;
         }
         String name = UUID.nameUUIDFromBytes(dir.toString().getBytes(StandardCharsets.UTF_8)).toString();
-        return Path.of(System.getProperty("java.io.tmpdir"), "deskpool-qmp-" + name + ".sock").toAbsolutePath();
+        String kind = fileName.substring(0, fileName.indexOf('.'));
+        return Path.of(System.getProperty("java.io.tmpdir"), "deskpool-" + kind + "-" + name + ".sock").toAbsolutePath();
     }
 
     String vmId() {
@@ -60,7 +90,8 @@ record VmDirectory(Path dir) {
 
     /** Removes what one QEMU run left (overlay, socket, logs, pid file) but keeps the directory. */
     void clearRun() throws IOException {
-        for (Path p : new Path[] {overlay(), pidFile(), qemuLog(), serialLog(), qmpSocket()}) {
+        for (Path p : new Path[] {overlay(), pidFile(), qemuLog(), serialLog(), qmpSocket(), helperPidFile(), helperLog(),
+                helperSocket(), firewallRules(), resolvConf()}) {
             Files.deleteIfExists(p);
         }
     }
@@ -68,6 +99,7 @@ record VmDirectory(Path dir) {
     /** Removes everything; a directory that is already gone is fine. */
     void delete() throws IOException {
         Files.deleteIfExists(qmpSocket());
+        Files.deleteIfExists(helperSocket());
         FileTree.delete(dir);
     }
 }

@@ -13,7 +13,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * What {@code vm.json} remembers about a VM so that a restarted server finds it: whose it is, its labels, the
- * QEMU process, where its ports are forwarded (host ports on {@code bindAddress}; clients use {@code host}), and whether the clean snapshot was taken ({@code snapshot} is
+ * QEMU process, its guest network ({@link GuestNetwork#name()}), where its ports are forwarded (host ports on
+ * {@code bindAddress}; clients use {@code host}), and whether the clean snapshot was taken ({@code snapshot} is
  * empty until then). {@code diskGb} is 0 when the overlay keeps the base image's size.
  */
 record VmRecord(
@@ -29,6 +30,7 @@ record VmRecord(
         String accelerator,
         String bindAddress,
         boolean restrictNetwork,
+        String network,
         String host,
         int serverPort,
         int cdpPort,
@@ -45,13 +47,15 @@ record VmRecord(
         requireNonNull(image, "image is null");
         requireNonNull(accelerator, "accelerator is null");
         requireNonNull(bindAddress, "bindAddress is null");
+        // vm.json written before guest networks had a name: QEMU's user networking on the host.
+        network = network == null ? HostGuestNetwork.NAME : network;
         requireNonNull(host, "host is null");
         requireNonNull(snapshot, "snapshot is null");
     }
 
     VmRecord withSnapshot(String name) {
         return new VmRecord(vmId, owner, labels, createdAt, pid, image, memoryMb, cpus, diskGb, accelerator,
-                bindAddress, restrictNetwork, host, serverPort, cdpPort, vlcPort, name);
+                bindAddress, restrictNetwork, network, host, serverPort, cdpPort, vlcPort, name);
     }
 
     /** Where the guest's services answer; noVNC is not exposed by a bare QEMU. */

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The qemu provider's doctor checks against the real QEMU of this machine (and its KVM, whatever it is worth). */
 class QemuDoctorChecksTest {
@@ -68,7 +69,7 @@ class QemuDoctorChecksTest {
         DoctorReport report = doctor(settings("PATH_TO_VM", qcow2().toString()));
 
         assertThat(report.outcomes()).extracting(CheckOutcome::name)
-                .containsExactly("qemu", "KVM", "PATH_TO_VM image", "host memory", "free disk");
+                .containsExactly("qemu", "KVM", "guest network", "PATH_TO_VM image", "host memory", "free disk");
         assertThat(outcome(report, "qemu").result().summary()).startsWith("QEMU emulator version").contains("qemu-img at");
         assertThat(outcome(report, "PATH_TO_VM image").result().summary()).contains("qcow2 v3").contains("virtual size 64 MB");
         assertThat(outcome(report, "free disk").result().summary()).contains(dir.resolve("state").resolve("qemu").toString());
@@ -90,6 +91,35 @@ class QemuDoctorChecksTest {
         assertThat(qemu.blocks()).isTrue();
         assertThat(qemu.result().fix()).contains("apt-get install qemu-system-x86");
         assertThat(outcome(report, "KVM").result().summary()).startsWith("not checked");
+    }
+
+    @Test
+    void an_isolated_guest_network_loads_its_firewall_in_a_throw_away_namespace_and_passes() {
+        assumeTrue(ExecutableLookup.find("slirp4netns").isPresent(), "slirp4netns is not installed; skipped");
+
+        CheckOutcome network = single(new GuestNetworkCheck(), settings());
+
+        assertThat(network.status()).as(network.result().toString()).isEqualTo(CheckStatus.PASS);
+        assertThat(network.result().summary()).contains("own network namespace").contains("slirp4netns")
+                .contains("refuses").contains("DNS to [10.0.2.3]");
+    }
+
+    @Test
+    void an_isolated_guest_network_without_its_helper_is_a_blocking_failure_naming_the_package() {
+        CheckOutcome network = single(new GuestNetworkCheck(), settings("QEMU_SLIRP4NETNS",
+                dir.resolve("no-slirp4netns").toString()));
+
+        assertThat(network.blocks()).isTrue();
+        assertThat(network.result().summary()).contains("no-slirp4netns");
+        assertThat(network.result().fix()).contains("apt-get install slirp4netns").contains("QEMU_GUEST_NETWORK=host");
+    }
+
+    @Test
+    void the_host_guest_network_warns_that_guests_reach_the_hosts_loopback() {
+        CheckOutcome network = single(new GuestNetworkCheck(), settings("QEMU_GUEST_NETWORK", "host"));
+
+        assertThat(network.status()).isEqualTo(CheckStatus.WARN);
+        assertThat(network.result().summary()).contains("loopback").contains("other VMs");
     }
 
     @Test
