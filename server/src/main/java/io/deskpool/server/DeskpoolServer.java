@@ -177,6 +177,7 @@ public final class DeskpoolServer implements AutoCloseable {
         new LegacyApi(ctx).register(app);
         new LeaseApi(ctx).register(app);
         new DashboardApi(ctx).register(app);
+        new LiveViewApi(ctx).register(app);
         new ApiDocs().register(app);
         app.get("/metrics", c -> c.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
         return app;
@@ -200,9 +201,15 @@ public final class DeskpoolServer implements AutoCloseable {
                 files.directory = "META-INF/resources/webjars";
                 files.location = Location.CLASSPATH;
             });
+            config.staticFiles.add(files -> {
+                files.hostedPath = "/novnc";
+                files.directory = "io/deskpool/server/novnc";
+                files.location = Location.CLASSPATH;
+            });
             config.requestLogger.http((c, ms) -> {
                 String path = c.path();
-                if (path.equals("/v1/overview") || path.startsWith("/webjars") || path.equals("/metrics")) {
+                if (path.equals("/v1/overview") || path.startsWith("/webjars") || path.startsWith("/novnc")
+                        || path.equals("/metrics")) {
                     return;
                 }
                 ctx.requestLog().add(new RequestLog.Entry(Instant.now().toString(), c.method().name(),

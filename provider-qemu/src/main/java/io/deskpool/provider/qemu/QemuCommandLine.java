@@ -13,7 +13,7 @@ final class QemuCommandLine {
     }
 
     static List<String> build(Path binary, QemuConfig config, Accelerator accel, String vmId, int memoryMb, int cpus,
-                              VmDirectory dir, List<String> networkArgs) {
+                              VmDirectory dir, List<String> networkArgs, List<String> vncArgs) {
         var a = new ArrayList<String>();
         a.add(binary.toString());
         a.addAll(List.of("-name", "deskpool-" + vmId));
@@ -21,6 +21,7 @@ final class QemuCommandLine {
         a.addAll(accel.args(config.cpuModel().orElse(accel.defaultCpu())));
         a.addAll(List.of("-m", memoryMb + "M", "-smp", Integer.toString(cpus)));
         a.addAll(List.of("-nodefaults", "-no-user-config", "-vga", "std", "-display", "none"));
+        a.addAll(vncArgs);
         a.addAll(List.of("-drive", "file=" + dir.overlay() + ",format=qcow2,if=virtio,cache=writeback,discard=unmap"));
         a.addAll(networkArgs);
         a.addAll(List.of("-serial", "file:" + dir.serialLog()));

@@ -13,8 +13,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * What {@code vm.json} remembers about a VM so that a restarted server finds it: whose it is, its labels, the
- * QEMU process, its guest network ({@link GuestNetwork#name()}), where its ports are forwarded (host ports on
- * {@code bindAddress}; clients use {@code host}), and whether the clean snapshot was taken ({@code snapshot} is
+ * QEMU process, its guest network ({@link GuestNetwork#name()}), where its ports are forwarded and its VNC
+ * WebSocket listens (host ports on {@code bindAddress}; clients use {@code host}), and whether the clean snapshot was taken ({@code snapshot} is
  * empty until then). {@code diskGb} is 0 when the overlay keeps the base image's size.
  */
 record VmRecord(
@@ -35,6 +35,7 @@ record VmRecord(
         int serverPort,
         int cdpPort,
         int vlcPort,
+        int vncPort,
         String snapshot) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -55,16 +56,21 @@ record VmRecord(
 
     VmRecord withSnapshot(String name) {
         return new VmRecord(vmId, owner, labels, createdAt, pid, image, memoryMb, cpus, diskGb, accelerator,
-                bindAddress, restrictNetwork, network, host, serverPort, cdpPort, vlcPort, name);
+                bindAddress, restrictNetwork, network, host, serverPort, cdpPort, vlcPort, vncPort, name);
     }
 
-    /** Where the guest's services answer; noVNC is not exposed by a bare QEMU. */
+    /** Where the guest's services answer; VNC is QEMU's own WebSocket listener (0 in records from before it). */
     io.deskpool.core.spi.VmEndpoints endpoints() {
-        return new io.deskpool.core.spi.VmEndpoints(host, serverPort, cdpPort, 0, vlcPort);
+        return new io.deskpool.core.spi.VmEndpoints(host, serverPort, cdpPort, vncPort, vlcPort,
+                VncDisplay.WEBSOCKET_PATH);
     }
 
     ForwardedPorts ports() {
         return new ForwardedPorts(serverPort, cdpPort, vlcPort);
+    }
+
+    VncDisplay vnc() {
+        return new VncDisplay(vncPort);
     }
 
     /** Writes to a temporary file first, so a reader never sees half a record. */
