@@ -58,6 +58,7 @@ final class ErrorResponses {
             case UNAUTHENTICATED -> 401;
             case FORBIDDEN -> 403;
             case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
             case GONE -> 410;
             case QUOTA -> 429;
             case UNAVAILABLE -> 503;

@@ -139,6 +139,8 @@ final class ChaosRun {
         env.put("START_WAIT", "30");
         env.put("VM_READY_TIMEOUT", "300");
         env.put("ENV_STEP_PAUSE", "0");
+        env.put("ENV_PORT", "0");
+        env.put("ENV_RESET_WAIT", "120");
         env.put("KEEP_VMS_ON_EXIT", "false");
         guestImage().ifPresent(p -> env.put("PATH_TO_VM", p));
         if (options.provider().equals("qemu")) {
@@ -198,7 +200,7 @@ final class ChaosRun {
                     random.nextLong())));
         }
         for (int i = 0; i < options.episodeClients(); i++) {
-            threads.add(start("chaos-episodes-" + i, new EpisodeClient("episodes-" + i, "chaos-env", server, http, ledger,
+            threads.add(start("chaos-episodes-" + i, new EpisodeClient("episodes-" + i, i, "chaos-env", server, http, ledger,
                     clock, random.nextLong())));
         }
     }

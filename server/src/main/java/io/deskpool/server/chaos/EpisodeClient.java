@@ -7,15 +7,17 @@ import java.time.Duration;
 import java.util.Random;
 
 /**
- * A training-side client running env episodes: reset with a task whose setup writes the episode id into the VM,
- * a few pyautogui steps, evaluate (which reads the id back and must score 1.0), close. An episode whose VM is
- * lost is interrupted (a typed error), and the next one starts.
+ * A training-side client running env episodes the way an ENVS trainer does (its slot in every body): reset with a
+ * task whose setup writes the episode id into the VM, a few UI-TARS predictions, evaluate (which reads the id back
+ * and must score 1.0; the answer gives the slot's VM back). An episode whose VM is lost is interrupted (a typed
+ * error), and the next one starts.
  */
 final class EpisodeClient implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(EpisodeClient.class);
     private static final int STEPS = 3;
 
     private final String id;
+    private final int slot;
     private final String token;
     private final ServerProcess server;
     private final ChaosHttp http;
@@ -24,9 +26,10 @@ final class EpisodeClient implements Runnable {
     private final Random random;
     private int n;
 
-    EpisodeClient(String id, String token, ServerProcess server, ChaosHttp http, ChaosLedger ledger, ChaosClock clock,
+    EpisodeClient(String id, int slot, String token, ServerProcess server, ChaosHttp http, ChaosLedger ledger, ChaosClock clock,
                   long seed) {
         this.id = id;
+        this.slot = slot;
         this.token = token;
         this.server = server;
         this.http = http;
@@ -50,35 +53,32 @@ final class EpisodeClient implements Runnable {
     private void episode() {
         String episode = id + "-" + (++n);
         String task = """
-                {"wait_seconds": 60, "task_config": {"id": "%s", "instruction": "chaos episode",
+                {"slot_id": %d, "task_config": {"id": "%s", "instruction": "chaos episode",
                  "config": [{"type": "execute", "parameters": {"command": ["sh", "-c", "echo %s > /tmp/deskpool-episode"]}}],
                  "evaluator": {"func": "check_include_exclude",
                    "result": {"type": "vm_command_line", "command": "cat /tmp/deskpool-episode", "shell": true},
                    "expected": {"type": "rule", "rules": {"include": ["%s"], "exclude": []}}}}}"""
-                .formatted(episode, episode, episode);
+                .formatted(slot, episode, episode, episode);
         ChaosHttp.Reply reset = call("/env/reset", task, Duration.ofSeconds(150));
         if (reset.status() != 200) {
             clock.pause(Duration.ofMillis(500 + random.nextInt(1000)));
             return;
         }
-        String session = reset.json().path("session_id").asText();
-        try {
-            for (int i = 0; i < STEPS; i++) {
-                ChaosHttp.Reply step = call("/env/step", "{\"session_id\": \"" + session + "\", \"action\": \"pyautogui.click("
-                        + (10 + random.nextInt(300)) + ", " + (10 + random.nextInt(200)) + ")\"}", Duration.ofSeconds(60));
-                if (step.status() != 200) {
-                    ledger.episodesInterrupted.incrementAndGet();
-                    return;
-                }
-            }
-            ChaosHttp.Reply eval = call("/env/evaluate", "{\"session_id\": \"" + session + "\"}", Duration.ofSeconds(60));
-            if (eval.status() == 200 && eval.json().path("score").asDouble(0) == 1.0) {
-                ledger.episodes.incrementAndGet();
-            } else {
+        for (int i = 0; i < STEPS; i++) {
+            String prediction = "Thought: poke the desktop.\\nAction: click(start_box='(" + (10 + random.nextInt(300)) + ","
+                    + (10 + random.nextInt(200)) + ")')";
+            ChaosHttp.Reply step = call("/env/step", "{\"slot_id\": " + slot + ", \"prediction\": \"" + prediction + "\"}",
+                    Duration.ofSeconds(60));
+            if (step.status() != 200 || step.json().path("is_done").asBoolean(true)) {
                 ledger.episodesInterrupted.incrementAndGet();
+                return;
             }
-        } finally {
-            call("/env/close", "{\"session_id\": \"" + session + "\"}", Duration.ofSeconds(30));
+        }
+        ChaosHttp.Reply eval = call("/env/evaluate", "{\"slot_id\": " + slot + "}", Duration.ofSeconds(60));
+        if (eval.status() == 200 && eval.json().path("score").asDouble(0) == 1.0) {
+            ledger.episodes.incrementAndGet();
+        } else {
+            ledger.episodesInterrupted.incrementAndGet();
         }
     }
 
