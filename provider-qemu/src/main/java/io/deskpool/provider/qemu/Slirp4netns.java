@@ -128,16 +128,24 @@ final class Slirp4netns {
         }
     }
 
-    /** The VM's slirp4netns if it runs: the pid in its pid file, checked against its command line. */
+    /**
+     * The VM's slirp4netns if it runs: the pid in its pid file, checked against its command line; else any process
+     * started with the VM's API socket (a server killed between starting it and writing the file leaves no file).
+     */
     Optional<ProcessHandle> find(VmDirectory dir) {
+        String apiSocket = "--api-socket " + dir.helperSocket() + " ";
         long pid;
         try {
             pid = Long.parseLong(Files.readString(dir.helperPidFile()).strip());
         } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
+            pid = 0;
         }
-        return ProcessHandle.of(pid).filter(h -> ProcState.alive(pid)
-                && ProcState.commandLine(pid).contains(dir.helperSocket().toString()));
+        if (pid > 0 && ProcState.alive(pid) && ProcState.commandLine(pid).contains(apiSocket)) {
+            return ProcessHandle.of(pid);
+        }
+        return ProcessHandle.allProcesses()
+                .filter(h -> ProcState.alive(h.pid()) && ProcState.commandLine(h.pid()).contains(apiSocket))
+                .findFirst();
     }
 
     /** SIGTERM, SIGKILL after {@code grace}; returns once it has exited. Nothing when it is not running. */
