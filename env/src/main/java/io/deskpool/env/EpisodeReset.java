@@ -89,7 +89,7 @@ final class EpisodeReset {
         Optional<Observation> observation = Optional.empty();
         try {
             s.guest.awaitReachable(config.readyTimeout(), d);
-            reports = setup.run(task.config(), s.guest, d);
+            reports = setup.run(task.config(), s.owner, s.guest, d);
             s.startEpisode(task, opts.maxSteps().orElse(config.maxSteps()), opts.a11y());
             // Taken even when the caller does not want it: its size is the screen the action parsers map points to.
             observation = Optional.of(Observations.take(s, d, s.a11y));

@@ -55,7 +55,8 @@ final class SetupRunner {
         this.placeholders = placeholders;
     }
 
-    List<SetupReport> run(List<SetupStep> steps, GuestClient guest, Deadline d) {
+    /** Runs {@code steps} for {@code owner} (the caller's token: the download cache is kept per caller). */
+    List<SetupReport> run(List<SetupStep> steps, String owner, GuestClient guest, Deadline d) {
         List<SetupReport> reports = new ArrayList<>();
         for (SetupStep step : steps) {
             long start = System.nanoTime();
@@ -65,7 +66,7 @@ final class SetupRunner {
             String detail;
             boolean ok = true;
             try {
-                detail = runOne(step, guest, d);
+                detail = runOne(step, owner, guest, d);
             } catch (GuestException e) {
                 if (e.vmInDoubt() && !step.type().equals("chrome_open_tabs")) {
                     throw e;
@@ -82,7 +83,7 @@ final class SetupRunner {
         return List.copyOf(reports);
     }
 
-    private String runOne(SetupStep step, GuestClient guest, Deadline d) {
+    private String runOne(SetupStep step, String owner, GuestClient guest, Deadline d) {
         ObjectNode p = step.parameters();
         switch (step.type()) {
             case "execute", "command" -> {
@@ -125,8 +126,9 @@ final class SetupRunner {
             }
             case "download" -> {
                 for (JsonNode f : p.get("files")) {
-                    Path cached = downloader.fetch(f.get("url").asText(), d);
-                    guest.upload(f.get("path").asText(), cached, d);
+                    try (DownloadCache.Entry cached = downloader.fetch(owner, f.get("url").asText(), d)) {
+                        guest.upload(f.get("path").asText(), cached.path(), d);
+                    }
                 }
                 return p.get("files").size() + " file(s)";
             }
