@@ -6,10 +6,10 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -19,28 +19,40 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Runs metrics and getters (built-in or plugin code) under a deadline, each on a thread of this pool: the
- * evaluation waits at most the deadline, then interrupts the call and abandons its thread. A thread cannot be
- * killed, so a runaway that ignores interruption keeps its thread; what bounds it is its input, which metrics read
- * only through {@link io.deskpool.env.spi.EvalFiles} (regular files of the evaluation, at most ENV_DOWNLOAD_MAX_MB;
- * {@code /dev/zero} is refused), and this pool, which never holds more than {@code maxThreads} threads, so
- * runaways cannot multiply without bound: once all are taken, evaluations fail with {@code EVALUATION_BUSY} and the
- * log names the metrics that overran. (The EXTERNAL_EVALUATOR is a process, killed with its children at its
- * deadline.)
+ * evaluation waits at most the deadline, then interrupts the call and abandons it. A Java thread cannot be killed,
+ * so a runaway that ignores interruption keeps its thread (and its core) until it ends by itself; what bounds it is
+ * its input, which metrics read only through {@link io.deskpool.env.spi.EvalFiles} (regular files of the evaluation,
+ * at most ENV_DOWNLOAD_MAX_MB; {@code /dev/zero} is refused), and this pool: at most {@code maxThreads} calls run at
+ * once, abandoned runaways included, so they cannot multiply without bound. Once all are taken, evaluations fail
+ * with {@code EVALUATION_BUSY} and the log names the metrics that overran. (The EXTERNAL_EVALUATOR is a process,
+ * killed with its children at its deadline.)
+ *
+ * <p>A call holds its permit until its body has really returned, not merely until its caller stopped waiting, so
+ * {@link #busy()} counts runaways and a finished call's permit is free the moment its result is handed over.
  */
 public final class MetricThreads implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MetricThreads.class);
 
     private final Duration perCall;
+    private final int maxThreads;
+    private final Semaphore permits;
     private final ThreadPoolExecutor threads;
 
     public MetricThreads(Duration perCall, int maxThreads) {
         this.perCall = requireNonNull(perCall, "perCall is null");
+        if (maxThreads < 1) {
+            throw new IllegalArgumentException("maxThreads must be at least 1, got " + maxThreads);
+        }
+        this.maxThreads = maxThreads;
+        this.permits = new Semaphore(maxThreads);
         AtomicInteger n = new AtomicInteger();
-        this.threads = new ThreadPoolExecutor(0, maxThreads, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+        // As many threads as permits: a queued call waits only for a thread finishing the call that released one.
+        this.threads = new ThreadPoolExecutor(maxThreads, maxThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "deskpool-metric-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        threads.allowCoreThreadTimeOut(true);
     }
 
     /**
@@ -52,19 +64,23 @@ public final class MetricThreads implements AutoCloseable {
         if (limit.isNegative() || limit.isZero()) {
             throw timedOut(what, limit);
         }
-        Future<T> f;
+        if (!permits.tryAcquire()) {
+            throw EnvFailure.EVALUATION_BUSY.exception("all " + maxThreads + " evaluation threads are "
+                    + "taken (by metrics that ran past their deadline; see the server log); retry later");
+        }
+        Run<T> run = new Run<>(body);
         try {
-            f = threads.submit(body);
-        } catch (RejectedExecutionException e) {
-            throw EnvFailure.EVALUATION_BUSY.exception("all " + threads.getMaximumPoolSize() + " evaluation threads are "
-                    + "taken (by metrics that ran past their deadline; see the server log); retry later", e);
+            threads.execute(run);
+        } catch (RuntimeException e) {
+            permits.release();
+            throw e;
         }
         try {
-            return f.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            return run.result.get(limit.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            f.cancel(true);
-            log.warn("{} ran past its deadline ({} s): interrupted and abandoned; {} evaluation thread(s) busy", what,
-                    limit.toMillis() / 1000.0, threads.getActiveCount());
+            run.abandon();
+            log.warn("{} ran past its deadline ({} s): interrupted and abandoned; {} of {} evaluation thread(s) busy",
+                    what, limit.toMillis() / 1000.0, busy(), maxThreads);
             throw timedOut(what, limit);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
@@ -76,15 +92,68 @@ public final class MetricThreads implements AutoCloseable {
             }
             throw new IllegalStateException(cause);
         } catch (InterruptedException e) {
-            f.cancel(true);
+            run.abandon();
             Thread.currentThread().interrupt();
             throw timedOut(what, limit);
         }
     }
 
-    /** Threads running now, abandoned runaways included. */
+    /** Calls running now, abandoned runaways included. */
     public int busy() {
-        return threads.getActiveCount();
+        return maxThreads - permits.availablePermits();
+    }
+
+    /** One call: runs its body unless abandoned first, interrupts it when abandoned while running. */
+    private final class Run<T> implements Runnable {
+        private final Callable<T> body;
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        private Thread runner;      // guarded by this
+        private boolean abandoned;  // guarded by this
+
+        Run(Callable<T> body) {
+            this.body = body;
+        }
+
+        @Override
+        public void run() {
+            T value = null;
+            Throwable failure = null;
+            boolean ran = false;
+            try {
+                synchronized (this) {
+                    if (abandoned) {
+                        return;
+                    }
+                    runner = Thread.currentThread();
+                }
+                ran = true;
+                try {
+                    value = body.call();
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    synchronized (this) {
+                        runner = null;
+                        Thread.interrupted(); // an interrupt meant for this call must not reach the thread's next one
+                    }
+                }
+            } finally {
+                // Free the permit before the caller learns the result, so its next call finds it free.
+                permits.release();
+                if (ran && failure == null) {
+                    result.complete(value);
+                } else if (ran) {
+                    result.completeExceptionally(failure);
+                }
+            }
+        }
+
+        synchronized void abandon() {
+            abandoned = true;
+            if (runner != null) {
+                runner.interrupt();
+            }
+        }
     }
 
     private static io.deskpool.core.DeskpoolException timedOut(String what, Duration limit) {
