@@ -11,7 +11,9 @@ import io.deskpool.core.spi.ResourceStats;
 import io.deskpool.core.spi.RevertPath;
 import io.deskpool.core.spi.RevertResult;
 import io.deskpool.core.spi.ScreenSize;
+import io.deskpool.core.spi.VmExit;
 import io.deskpool.core.spi.VmHandle;
+import io.deskpool.core.spi.VmHealth;
 import io.deskpool.core.spi.VmLabels;
 import io.deskpool.core.spi.VmSpec;
 import org.slf4j.Logger;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 import static java.util.Objects.requireNonNull;
 
@@ -58,6 +61,7 @@ public final class QemuProvider implements Provider {
     private final ReadinessProbe probe;
     private final ReadinessWaiter bootWaiter = ReadinessWaiter.standard();
     private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
+    private final QemuExitWatch exitWatch = new QemuExitWatch(vm -> vms.get(vm.id()) == vm);
     private final GuestNetworks networks;
 
     QemuProvider(QemuConfig config, Path binary, Path imgBinary, Accelerator accelerator, String ownerId, Clock clock,
@@ -135,6 +139,7 @@ public final class QemuProvider implements Provider {
                     accelerator.qemuName(), config.bindAddress().getHostAddress(), config.restrictNetwork(),
                     config.guestNetwork(), config.endpointHost(), 0, 0, 0, 0, "");
             starter.start(vm, base, draft, networks.of(draft));
+            exitWatch.watch(vm);
             return handle(vm);
         } catch (IOException | RuntimeException e) {
             log.warn("Launch of VM {} failed, removing what it left: {}", vmId, e.getMessage());
@@ -234,6 +239,7 @@ public final class QemuProvider implements Provider {
             stopProcesses(vm);
             vm.dir.clearRun();
             starter.start(vm, BaseImage.inspect(Path.of(old.image())), old, networks.of(old));
+            exitWatch.watch(vm);
         } catch (IOException | DeskpoolException e) {
             discard(vm);
             throw new DeskpoolException(ErrorCode.REVERT_FAILED, "VM " + vm.id() + " could not be rebooted: "
@@ -326,6 +332,7 @@ public final class QemuProvider implements Provider {
             }
             QemuVm adopted = new QemuVm(dir, process.get(), record.get());
             if (vms.putIfAbsent(dir.vmId(), adopted) == null) {
+                exitWatch.watch(adopted);
                 log.info("Found VM {} from an earlier run (QEMU pid {}, snapshot '{}')", dir.vmId(),
                         process.get().pid(), record.get().snapshot());
                 owned.add(handle(adopted));
@@ -356,9 +363,23 @@ public final class QemuProvider implements Provider {
         return new ResourceStats(-1, rss, vm.record().memoryMb() * 1024L * 1024, -1, -1, -1, -1);
     }
 
+    /** Reports a VM whose QEMU ends without this provider stopping it, at once for the QEMUs this JVM started. */
+    @Override
+    public boolean watchExits(Consumer<VmExit> listener) {
+        exitWatch.start(listener);
+        return true;
+    }
+
+    /** See {@link QemuHealthCheck}: process, QMP, then the in-VM server, without taking the VM's lock. */
+    @Override
+    public VmHealth checkHealth(VmHandle handle, Duration timeout) {
+        return QemuHealthCheck.of(vms.get(handle.id()), handle.id(), timeout);
+    }
+
     /** Does not stop VMs (the pool decides that); with QEMU_ON_EXIT=stop the JVM's exit still will. */
     @Override
     public void close() {
+        exitWatch.close();
     }
 
     /**

@@ -93,7 +93,14 @@ final class QemuStarter {
                     process.pid(), base.path().toString(), draft.memoryMb(), draft.cpus(), draft.diskGb(),
                     accelerator.qemuName(), config.bindAddress().getHostAddress(), config.restrictNetwork(),
                     network.name(), config.endpointHost(), ports.server(), ports.cdp(), ports.vlc(), vnc.webSocketPort(), "");
-            record.writeTo(dir.recordFile());
+            try {
+                record.writeTo(dir.recordFile());
+            } catch (IOException | RuntimeException e) {
+                // QEMU runs, but nothing records it (a full disk): stop it, or it outlives the VM that failed.
+                process.stop(Duration.ofSeconds(2));
+                network.detach(dir);
+                throw e;
+            }
             vm.running(process, record);
             log.info("VM {} started: QEMU pid {}, {} MB, {} CPU, {}, in-VM server on {}:{}, CDP on {}:{}, VNC WebSocket"
                             + " on {}:{}, network {}, base {}", draft.vmId(), process.pid(), draft.memoryMb(), draft.cpus(),
