@@ -58,7 +58,7 @@ public final class EnvSettings {
             "Seconds a downloaded file is reused before it is fetched again");
     public static final Setting METRIC_TIMEOUT = Setting.of("ENV_METRIC_TIMEOUT", "60",
             "Seconds one built-in or plugin metric (or getter) may run, within ENV_EVALUATE_TIMEOUT; past it the "
-                    + "evaluation fails and the metric's thread is abandoned");
+                    + "evaluation fails and the metric's thread is interrupted (a plugin that ignores that keeps its thread)");
     public static final Setting EXTERNAL_EVALUATOR = Setting.of("EXTERNAL_EVALUATOR", "",
             "Command for metrics and getters Deskpool lacks (OSWorld's Python ones): it gets a JSON request on stdin "
                     + "and prints a score; empty = such tasks fail with 'unsupported metric'");

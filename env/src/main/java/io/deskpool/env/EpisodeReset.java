@@ -62,6 +62,8 @@ final class EpisodeReset {
             // A half-set-up VM helps no one: it goes back to be reverted, and the session says why it has none.
             leases.release(s);
             s.clearEpisode();
+            // What the session says now is that its reset failed (NO_VM), even when a VM was lost on the way.
+            s.vmLost = false;
             s.note = "the last reset failed: " + e.getMessage();
             throw e;
         }

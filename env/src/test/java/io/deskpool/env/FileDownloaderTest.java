@@ -122,20 +122,25 @@ class FileDownloaderTest {
     }
 
     @Test
-    void the_log_shows_downloads_without_their_query_strings() throws Exception {
+    void the_log_shows_downloads_without_their_query_strings_or_user_info() throws Exception {
         var captured = new ByteArrayOutputStream();
         PrintStream err = System.err;
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
             FileDownloader d = downloader("127.0.0.1", 1 << 20);
             fetch(d, "alice", files.url("/file/a?sig=SECRET"));
+            fetch(d, "alice", files.url("/file/b").replace("http://", "http://user:PASSWORD@"));
             catchThrowableOfType(DeskpoolException.class, () -> fetch(d, "alice", files.url("/missing?sig=SECRET")));
+            catchThrowableOfType(DeskpoolException.class, () -> fetch(downloader("", 1 << 20), "alice",
+                    files.url("/refused?sig=SECRET").replace("http://", "http://user:PASSWORD@")));
         } finally {
             System.setErr(err);
         }
         String log = captured.toString(StandardCharsets.UTF_8);
 
         assertThat(log).contains("Downloaded http://127.0.0.1:" + files.port() + "/file/a?<redacted>")
-                .contains("/missing?<redacted>").doesNotContain("SECRET");
+                .contains("Downloaded http://<redacted>@127.0.0.1:" + files.port() + "/file/b")
+                .contains("/missing?<redacted>").contains("/refused?<redacted>")
+                .doesNotContain("SECRET").doesNotContain("PASSWORD");
     }
 }

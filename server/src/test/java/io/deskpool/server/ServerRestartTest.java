@@ -18,7 +18,11 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** VM records are rebuilt from the provider after a restart, even when the server was killed; a graceful stop destroys them. */
+/**
+ * VM records are rebuilt from the provider after a restart, even when the server was killed; a graceful stop destroys
+ * them. The killed servers run as processes on a fixed PORT, with ENV_PORT=0: its default, 15001, may be held by
+ * another server on the machine.
+ */
 class ServerRestartTest {
     @TempDir
     Path state;
@@ -30,7 +34,7 @@ class ServerRestartTest {
             port = s.getLocalPort();
         }
         Map<String, String> settings = QemuServerTestBed.settings(state, Map.of("PORT", String.valueOf(port),
-                "POOL_SIZE", "1", "POOL_WARM", "1"));
+                "ENV_PORT", "0", "POOL_SIZE", "1", "POOL_WARM", "1"));
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName());
         pb.environment().putAll(settings);
@@ -74,7 +78,7 @@ class ServerRestartTest {
             port = s.getLocalPort();
         }
         Map<String, String> settings = QemuServerTestBed.settings(state, Map.of("PORT", String.valueOf(port),
-                "POOL_SIZE", "1", "POOL_WARM", "0", "TOKENS", "alpha-restart:1"));
+                "ENV_PORT", "0", "POOL_SIZE", "1", "POOL_WARM", "0", "TOKENS", "alpha-restart:1"));
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName());
         pb.environment().putAll(settings);

@@ -33,14 +33,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The host fetches a task's {@code download} steps and {@code cloud_file} getters for the caller: on real QEMU guests
+ * What a task can make the host fetch or read, on real QEMU guests (the test desktop guest).
+ *
+ * <p>The host fetches a task's {@code download} steps and {@code cloud_file} getters for the caller:
  * (the test desktop guest), URLs that lead to loopback, link-local (the metadata service), private addresses, this
  * host's own addresses, or that redirect from an allowed server to one of those, are refused with a 403
  * ({@code details.reason download_refused}), nothing is fetched and nothing is put in the VM. The server's
  * ENV_DOWNLOAD_ALLOW names one loopback test server (127.0.0.2), which stays reachable. The listeners that must not
  * be reached count every request they get.
+ *
+ * <p>An {@code upload_file} step's {@code local_path} names a file in ENV_UPLOAD_DIR: a link there that leads out
+ * is refused like a path out.
  */
-class SetupDownloadGuardTest {
+class TaskHostAccessTest {
     private static final String TOKEN = "alpha-download-guard";
     private static final String SECRET = "host-secret";
 
@@ -102,13 +107,17 @@ class SetupDownloadGuardTest {
                     }
                 });
         if (ownAddress.isEmpty()) {
-            System.out.println("SetupDownloadGuardTest: this host has no non-loopback IPv4 address; "
+            System.out.println("TaskHostAccessTest: this host has no non-loopback IPv4 address; "
                     + "the own-address case is left out");
         }
         var s = new HashMap<String, String>(Map.of("PROVIDER", "qemu", "STATE_DIR", state.toString(), "HOST", "127.0.0.1",
                 "PORT", "0", "TOKENS", TOKEN + ":2", "POOL_SIZE", "2", "POOL_WARM", "2", "VM_READY_TIMEOUT", "240",
                 "ENV_RESET_WAIT", "600", "ENV_DOWNLOAD_ALLOW", "127.0.0.2"));
         s.put("ENV_CACHE_DIR", state.resolve("cache").toString());
+        Path uploads = Files.createDirectories(state.resolve("uploads"));
+        Files.writeString(uploads.resolve("notes.txt"), "notes\n");
+        Files.createSymbolicLink(uploads.resolve("link.txt"), Files.writeString(state.resolve("host-secret.txt"), SECRET));
+        s.put("ENV_UPLOAD_DIR", uploads.toString());
         SessionGuestTest.guestImage().ifPresent(qcow2 -> s.put("PATH_TO_VM", qcow2));
         server = DeskpoolServer.start(Settings.of(s), Clock.systemUTC());
         http = new EnvCalls("http://127.0.0.1:" + server.port());
@@ -238,5 +247,23 @@ class SetupDownloadGuardTest {
         JsonNode e = http.post("/v1/sessions/" + session + "/evaluate", TOKEN, "{}").ok().json();
 
         assertThat(e.path("score").asDouble()).isEqualTo(1.0);
+    }
+
+    @Test
+    void an_upload_through_a_link_out_of_the_upload_directory_is_refused_like_a_path_out() {
+        EnvCalls.Reply viaLink = reset("""
+                {"id": "upload-link", "config": [{"type": "upload_file", "parameters": {"files": [
+                  {"local_path": "link.txt", "path": "/tmp/leak.txt"}]}}]}""");
+        EnvCalls.Reply out = reset("""
+                {"id": "upload-out", "config": [{"type": "upload_file", "parameters": {"files": [
+                  {"local_path": "../host-secret.txt", "path": "/tmp/leak.txt"}]}}]}""");
+
+        assertThat(viaLink.status()).as(viaLink.body()).isEqualTo(400);
+        assertThat(viaLink.reason()).isEqualTo("invalid_task_config");
+        assertThat(viaLink.json().path("message").asText().replace("link.txt", "P"))
+                .isEqualTo(out.json().path("message").asText().replace("../host-secret.txt", "P"));
+        reset("""
+                {"id": "upload-in", "config": [{"type": "upload_file", "parameters": {"files": [
+                  {"local_path": "notes.txt", "path": "/tmp/notes.txt"}]}}]}""").ok();
     }
 }
