@@ -64,14 +64,15 @@ final class Slirp4netns {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(dir.helperLog().toFile()))
                 .start();
-        Files.writeString(dir.helperPidFile(), Long.toString(p.pid()));
         try {
+            Files.writeString(dir.helperPidFile(), Long.toString(p.pid()));
             awaitApi(dir, p);
             for (ForwardedPorts.Forward f : forwards) {
                 addForward(dir, bindHost, f);
             }
         } catch (IOException | RuntimeException e) {
-            stop(dir, Duration.ofSeconds(2));
+            // The process itself, not the pid file: a full disk can leave the file unwritten (found by the chaos soak).
+            stop(p.toHandle(), Duration.ofSeconds(2));
             throw e;
         }
     }
@@ -141,13 +142,15 @@ final class Slirp4netns {
 
     /** SIGTERM, SIGKILL after {@code grace}; returns once it has exited. Nothing when it is not running. */
     void stop(VmDirectory dir, Duration grace) {
-        find(dir).ifPresent(h -> {
-            h.destroy();
-            if (!ProcState.awaitExit(h.pid(), grace)) {
-                log.debug("slirp4netns {} did not stop on SIGTERM; killing it", h.pid());
-                h.destroyForcibly();
-                ProcState.awaitExit(h.pid(), grace);
-            }
-        });
+        find(dir).ifPresent(h -> stop(h, grace));
+    }
+
+    private static void stop(ProcessHandle h, Duration grace) {
+        h.destroy();
+        if (!ProcState.awaitExit(h.pid(), grace)) {
+            log.debug("slirp4netns {} did not stop on SIGTERM; killing it", h.pid());
+            h.destroyForcibly();
+            ProcState.awaitExit(h.pid(), grace);
+        }
     }
 }

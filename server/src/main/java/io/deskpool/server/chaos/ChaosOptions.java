@@ -18,8 +18,8 @@ record ChaosOptions(Duration length, int clients, int vms, String provider, bool
                                                  [--work-dir DIR] [--faults KIND,KIND...]
               Starts a server on the provider (QEMU by default) as a child process with POOL_SIZE=V, and N clients:
               most lease VMs through /v1/leases, write their id into the VM through its /execute, check it and
-              release; every third runs env episodes (reset, steps, evaluate, close). Meanwhile it injects faults
-              at random times (about one every --fault-every seconds): kill -9 of a VM's QEMU or container
+              release; every third runs env episodes as an ENVS trainer (reset, UI-TARS steps, evaluate).
+              Meanwhile it injects faults at random times (about one every --fault-every seconds): kill -9 of a VM's QEMU or container
               (leased, warm, reverting, booting), freezing a VM for --freeze seconds, kill -9 of the server and a
               restart, a state directory that fills up (a small tmpfs, only as root), a Docker engine restart
               (docker provider). It checks the whole time that no two clients hold one VM, that every hand-out is
