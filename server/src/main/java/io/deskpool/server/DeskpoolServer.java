@@ -130,7 +130,7 @@ public final class DeskpoolServer implements AutoCloseable {
             Javalin envApp = null;
             if (envPort >= 0) {
                 envApp = baseApp(ctx, maxBody);
-                new ApiDocs().register(envApp);
+                ApiDocs.envListener().register(envApp);
                 env.registerEnvListener(envApp);
                 envApp.start(host, envPort);
                 log.info("Remote env API (ARPO/ENVS /env/*, /health, /docs) also on http://{}:{}", host, envApp.port());
