@@ -41,7 +41,7 @@ final class DashboardApi {
         body.put("cpu_percent", s.hostStats().cpuPercent());
         body.put("memory_percent", s.hostStats().memoryPercent());
         body.put("admin", caller.admin());
-        body.put("pool", PoolJson.status(s.pool().status(), s.pool().provider().name()));
+        body.put("pool", PoolJson.status(s.pool().status(), s.pool().provider().name(), caller.admin()));
         var tokens = new ArrayList<Map<String, Object>>();
         for (TokenUsage u : s.pool().status().tokens()) {
             if (!caller.mayActOn(u.token())) {

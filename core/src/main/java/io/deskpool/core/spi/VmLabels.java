@@ -9,7 +9,11 @@ public final class VmLabels {
     public static final String OWNER = "deskpool.owner";
     /** Deskpool's VM id. */
     public static final String VM_ID = "deskpool.vm-id";
-    /** The token whose request caused the launch, if any. */
+    /**
+     * The label of the token whose request caused the launch, if any: the keyed {@code tok-<8 hex>} the server shows
+     * everywhere in place of a token (labels and tags are readable by whoever lists containers or instances), never
+     * the token itself. Nothing reads it back: leases kept across a restart are matched by VM id.
+     */
     public static final String TOKEN = "deskpool.token";
     /** When the VM may be destroyed by a sweeper, ISO-8601 instant. */
     public static final String EXPIRES_AT = "deskpool.expires-at";

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The remote env server's wire format, as ARPO's {@code RemoteEnvWorker} and ENVS's {@code ENVSEnvClient} call it:
@@ -28,12 +29,14 @@ final class RemoteEnvApi {
     private final EnvCallers callers;
     private final ChatMessages chat;
     private final EnvHealth health;
+    private final Predicate<Context> admin;
 
-    RemoteEnvApi(EnvEngine engine, EnvCallers callers, ChatMessages chat, EnvHealth health) {
+    RemoteEnvApi(EnvEngine engine, EnvCallers callers, ChatMessages chat, EnvHealth health, Predicate<Context> admin) {
         this.engine = engine;
         this.callers = callers;
         this.chat = chat;
         this.health = health;
+        this.admin = admin;
     }
 
     void register(Javalin app) {
@@ -43,7 +46,7 @@ final class RemoteEnvApi {
             app.post(prefix + "/env/evaluate", this::evaluate);
             app.post(prefix + "/env/history_messages", this::history);
             app.get(prefix + "/env/history_messages", this::history);
-            app.get(prefix + "/health", ctx -> ctx.json(health.report()));
+            app.get(prefix + "/health", ctx -> ctx.json(health.report(admin.test(ctx))));
         }
     }
 
