@@ -17,10 +17,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * N workers, M VMs: four unmodified ARPO workers, each on its own base URL /slots/k, share two VMs. The anonymous
- * token's quota (2) bounds how many slots hold a VM although the pool could boot a third; resets beyond it queue
- * until an evaluated slot gives its VM back. Each worker runs two episodes; the second one's task fails if any
- * word typed in a first episode is still on the desktop, so every reset must get a clean VM.
+ * N workers, M VMs: four unmodified ARPO workers, each on its own base URL /slots/k, share two VMs at a time. The
+ * anonymous token's quota (2) bounds how many slots hold a VM although the pool could boot a third; resets beyond it
+ * queue until an evaluated slot gives its VM back, and VMs are reverted between episodes, never replaced. Each worker
+ * runs two episodes; the second one's task fails if any word typed in a first episode is still on the desktop, so
+ * every reset must get a clean VM.
  */
 class SlotsSharingTest {
     private static final List<String> FIRST = List.of("alpha", "bravo", "charlie", "delta");
@@ -65,7 +66,9 @@ class SlotsSharingTest {
 
         assertThat(scores).allSatisfy(s -> assertThat(s).containsExactly(1.0, 1.0));
         assertThat(mostHeld.get()).as("VMs the token held at once").isEqualTo(2);
-        assertThat(vmsUsed).as("the VMs the eight episodes ran on").hasSize(2);
+        // The pool keeps two VMs warm: while the token holds two, it boots the third, and a later reset may get it.
+        // More than three would mean a VM was replaced instead of reverted between episodes.
+        assertThat(vmsUsed).as("the VMs the eight episodes ran on").hasSizeBetween(2, 3);
     }
 
     private static List<Double> run(int slot) {
