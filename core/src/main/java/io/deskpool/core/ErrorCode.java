@@ -30,6 +30,8 @@ public enum ErrorCode {
     CLOUD_QUOTA(ErrorKind.UNAVAILABLE),
     CLOUD_CAPACITY(ErrorKind.UNAVAILABLE),
     UNSUPPORTED(ErrorKind.USER),
+    /** The provider in use lacks an optional capability (forking a VM, say); the message says why. */
+    UNSUPPORTED_BY_PROVIDER(ErrorKind.NOT_IMPLEMENTED),
     INTERNAL(ErrorKind.INTERNAL);
 
     private final ErrorKind kind;

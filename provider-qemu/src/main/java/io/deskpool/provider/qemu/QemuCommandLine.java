@@ -13,7 +13,7 @@ final class QemuCommandLine {
     }
 
     static List<String> build(Path binary, QemuConfig config, Accelerator accel, String vmId, int memoryMb, int cpus,
-                              VmDirectory dir, List<String> networkArgs) {
+                              VmDirectory dir, List<String> networkArgs, List<String> runArgs) {
         var a = new ArrayList<String>();
         a.add(binary.toString());
         a.addAll(List.of("-name", "deskpool-" + vmId));
@@ -26,6 +26,7 @@ final class QemuCommandLine {
         a.addAll(List.of("-serial", "file:" + dir.serialLog()));
         a.addAll(List.of("-qmp", "unix:" + dir.qmpSocket() + ",server=on,wait=off"));
         a.addAll(List.of("-pidfile", dir.pidFile().toString()));
+        a.addAll(runArgs);
         a.addAll(config.extraArgs());
         return a;
     }

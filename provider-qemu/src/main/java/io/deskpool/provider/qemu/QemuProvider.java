@@ -1,14 +1,17 @@
 package io.deskpool.provider.qemu;
 
-import io.deskpool.core.qemu.QmpClient;
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
+import io.deskpool.core.guest.GuestClock;
 import io.deskpool.core.probe.Probes;
 import io.deskpool.core.probe.ReadinessProbe;
 import io.deskpool.core.probe.ReadinessWaiter;
+import io.deskpool.core.qemu.QmpClient;
+import io.deskpool.core.qemu.SnapshotEngine;
+import io.deskpool.core.spi.ForkRequest;
+import io.deskpool.core.spi.ForkSupport;
 import io.deskpool.core.spi.Provider;
 import io.deskpool.core.spi.ResourceStats;
-import io.deskpool.core.spi.RevertPath;
 import io.deskpool.core.spi.RevertResult;
 import io.deskpool.core.spi.ScreenSize;
 import io.deskpool.core.spi.VmHandle;
@@ -35,16 +38,17 @@ import static java.util.Objects.requireNonNull;
 /**
  * Runs each VM as a {@code qemu-system-x86_64} process on this host, booting a qcow2 overlay over the read-only
  * base image, with the guest's ports forwarded to free ports on the bind address. When a VM first becomes ready
- * its state is saved as a snapshot in its overlay ({@link CleanSnapshot}); a revert loads it in a fraction of a
- * second without a reboot. A VM without a loadable snapshot is rebooted from a fresh overlay instead. Everything
- * a VM has lives in its {@link VmDirectory}, which lets a restarted server find its VMs again.
+ * its state is saved as a snapshot in its overlay (core {@link SnapshotEngine}); a revert loads it in a fraction
+ * of a second without a reboot. A VM without a loadable snapshot is rebooted from a fresh overlay instead. A VM
+ * can be forked into copies ({@link QemuForker}). Everything a VM has lives in its {@link VmDirectory}, which lets
+ * a restarted server find its VMs again; what forks share lives in {@link ForkFiles}.
  */
 public final class QemuProvider implements Provider {
     private static final Logger log = LoggerFactory.getLogger(QemuProvider.class);
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
-    /** A restored guest answers within a second; one that does not is rebooted rather than waited for. */
-    private static final Duration RESTORED_READY_TIMEOUT = Duration.ofSeconds(30);
+    /** savevm/loadvm and state files of a multi-gigabyte guest take many seconds under software emulation. */
+    private static final Duration STATE_TIMEOUT = Duration.ofMinutes(5);
 
     private final QemuConfig config;
     private final Accelerator accelerator;
@@ -54,11 +58,15 @@ public final class QemuProvider implements Provider {
     private final ScreenSize screen;
     private final TestGuestImage testGuest;
     private final QemuStarter starter;
-    private final CleanSnapshot snapshot;
+    private final String snapshotName;
+    private final SnapshotEngine engine;
     private final ReadinessProbe probe;
     private final ReadinessWaiter bootWaiter = ReadinessWaiter.standard();
     private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
     private final GuestNetworks networks;
+    private final ForkFiles forkFiles;
+    private final QemuForker forker;
+    private final CleanReverts reverts;
 
     QemuProvider(QemuConfig config, Path binary, Path imgBinary, Accelerator accelerator, String ownerId, Clock clock,
                  Path stateDir, ScreenSize screen, TestGuestImage testGuest,
@@ -73,7 +81,13 @@ public final class QemuProvider implements Provider {
         this.starter = new QemuStarter(config, binary, imgBinary, accelerator);
         this.networks = new GuestNetworks(config, isolationTools);
         this.probe = config.readyProbe() == QemuConfig.ReadyProbeKind.DESKTOP ? Probes.desktop() : Probes.screenshot();
-        this.snapshot = new CleanSnapshot(config.snapshotName(), new GuestClock(config.clockSyncCommand(), clock), probe);
+        this.snapshotName = config.snapshotName();
+        this.engine = new SnapshotEngine(new GuestClock(config.clockSyncCommand(), clock), probe, STATE_TIMEOUT);
+        this.forkFiles = new ForkFiles(stateDir);
+        this.forker = new QemuForker(this, starter, networks, engine, forkFiles, imgBinary, ownerId, clock);
+        Optional<CleanTemplates> templates = config.cleanTemplate()
+                ? Optional.of(new CleanTemplates(forkFiles, engine, imgBinary, clock)) : Optional.empty();
+        this.reverts = new CleanReverts(this, config, accelerator, engine, templates, starter, networks, imgBinary);
         if (!config.keepOnExit()) {
             Runtime.getRuntime().addShutdownHook(new Thread(this::stopAllOnExit, "qemu-provider-exit"));
         }
@@ -101,7 +115,7 @@ public final class QemuProvider implements Provider {
 
     @Override
     public String defaultSnapshot() {
-        return snapshot.name();
+        return snapshotName;
     }
 
     @Override
@@ -133,7 +147,7 @@ public final class QemuProvider implements Provider {
             VmRecord draft = new VmRecord(vmId, ownerId, labels, clock.instant().toString(), 0, base.path().toString(),
                     spec.memoryMb(), spec.cpus(), config.diskGb().isPresent() ? spec.diskGb() : 0,
                     accelerator.qemuName(), config.bindAddress().getHostAddress(), config.restrictNetwork(),
-                    config.guestNetwork(), config.endpointHost(), 0, 0, 0, "");
+                    config.guestNetwork(), config.endpointHost(), 0, 0, 0, "", VmRecord.FIRST_DISK);
             starter.start(vm, base, draft, networks.of(draft));
             return handle(vm);
         } catch (IOException | RuntimeException e) {
@@ -154,7 +168,7 @@ public final class QemuProvider implements Provider {
         vm.lock.lock();
         try {
             waitUntilReady(vm, timeout);
-            saveSnapshot(vm);
+            reverts.saveClean(vm);
             return handle(vm);
         } finally {
             vm.lock.unlock();
@@ -162,7 +176,7 @@ public final class QemuProvider implements Provider {
     }
 
     /** Waits for the probes; on failure removes the VM (nothing may be left behind) and says what it saw. */
-    private void waitUntilReady(QemuVm vm, Duration timeout) {
+    void waitUntilReady(QemuVm vm, Duration timeout) {
         try {
             bootWaiter.await(vm.id(), probe, vm.record().endpoints(), timeout, vm::whyStopped);
         } catch (DeskpoolException e) {
@@ -172,79 +186,58 @@ public final class QemuProvider implements Provider {
         }
     }
 
-    /** Saves the clean snapshot; a VM without one still works, its reverts just reboot it. */
-    private void saveSnapshot(QemuVm vm) {
-        long start = System.nanoTime();
-        try (QmpClient qmp = qmp(vm)) {
-            if (!snapshot.save(qmp)) {
-                log.warn("VM {}: connections into the guest stayed open; the snapshot was saved with them", vm.id());
-            }
-            VmRecord record = vm.record().withSnapshot(snapshot.name());
-            record.writeTo(vm.dir.recordFile());
-            vm.record(record);
-            log.info("VM {} ready; clean snapshot '{}' saved in {} ms", vm.id(), snapshot.name(),
-                    (System.nanoTime() - start) / 1_000_000);
-        } catch (IOException e) {
-            log.warn("VM {}: could not save the clean snapshot ({}); its reverts will reboot it from a fresh overlay",
-                    vm.id(), e.getMessage());
-        }
-    }
-
     @Override
     public RevertResult revert(VmHandle handle, String snapshotName) {
-        if (!snapshot.name().equals(snapshotName)) {
+        if (!this.snapshotName.equals(snapshotName)) {
             throw new DeskpoolException(ErrorCode.UNKNOWN_SNAPSHOT, "VM " + handle.id() + " has no snapshot '"
-                    + snapshotName + "'; the QEMU provider keeps one, '" + snapshot.name()
+                    + snapshotName + "'; the QEMU provider keeps one, '" + this.snapshotName
                     + "', taken when the VM first became ready");
         }
         QemuVm vm = require(handle.id());
         vm.lock.lock();
         try {
-            long start = System.nanoTime();
-            if (vm.hasSnapshot() && vm.isRunning()) {
-                try (QmpClient qmp = qmp(vm)) {
-                    Duration timeout = config.readyTimeout().compareTo(RESTORED_READY_TIMEOUT) < 0
-                            ? config.readyTimeout() : RESTORED_READY_TIMEOUT;
-                    String steps = snapshot.restore(vm, networks.of(vm.record()), qmp, timeout, vm::whyStopped);
-                    Duration took = Duration.ofNanos(System.nanoTime() - start);
-                    log.info("VM {} reverted to snapshot '{}' in {} ms ({})", vm.id(), snapshotName, took.toMillis(),
-                            steps);
-                    return new RevertResult(handle(vm), RevertPath.SNAPSHOT, took);
-                } catch (IOException | DeskpoolException e) {
-                    log.warn("VM {}: loading snapshot '{}' failed ({}); rebooting it from a fresh overlay",
-                            vm.id(), snapshotName, e.getMessage());
-                }
-            } else {
-                log.info("VM {} has no loadable snapshot ({}); rebooting it from a fresh overlay", vm.id(),
-                        vm.isRunning() ? "none was saved" : "its QEMU is not running");
-            }
-            reboot(vm);
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            log.info("VM {} rebooted from a fresh overlay in {} ms", vm.id(), took.toMillis());
-            return new RevertResult(handle(vm), RevertPath.RECREATED, took);
+            return reverts.revert(vm);
         } finally {
             vm.lock.unlock();
         }
     }
 
-    /** Stops QEMU, throws the overlay away and boots again from the base image; the snapshot is taken anew. */
-    private void reboot(QemuVm vm) {
-        VmRecord old = vm.record();
+    @Override
+    public ForkSupport forkSupport() {
+        return ForkSupport.supported("the VM's memory and device state is written to a file and each copy's QEMU "
+                + "loads it, on an overlay over the parent's frozen disk");
+    }
+
+    @Override
+    public List<VmHandle> fork(ForkRequest request) {
+        QemuVm parent = require(request.parent().id());
+        var children = new ArrayList<QemuVm>();
         try {
-            stopProcesses(vm);
-            vm.dir.clearRun();
-            starter.start(vm, BaseImage.inspect(Path.of(old.image())), old, networks.of(old));
-        } catch (IOException | DeskpoolException e) {
-            discard(vm);
-            throw new DeskpoolException(ErrorCode.REVERT_FAILED, "VM " + vm.id() + " could not be rebooted: "
-                    + e.getMessage() + " (the VM was removed)", e);
-        }
-        try {
-            waitUntilReady(vm, config.readyTimeout());
+            for (String childId : request.childIds()) {
+                checkVmId(childId);
+                QemuVm child = new QemuVm(state.vm(childId));
+                if (vms.putIfAbsent(childId, child) != null || Files.exists(child.dir.dir())) {
+                    vms.remove(childId, child);
+                    throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "A QEMU VM with id " + childId
+                            + " already exists");
+                }
+                children.add(child);
+            }
         } catch (DeskpoolException e) {
-            throw new DeskpoolException(ErrorCode.REVERT_FAILED, e.getMessage(), e.details(), e);
+            children.forEach(c -> vms.remove(c.id(), c));
+            throw e;
         }
-        saveSnapshot(vm);
+        parent.lock.lock();
+        try {
+            if (!parent.isRunning()) {
+                children.forEach(c -> vms.remove(c.id(), c));
+                throw new DeskpoolException(ErrorCode.VM_LOST, "VM " + parent.id() + " cannot be forked: its QEMU "
+                        + "is not running");
+            }
+            return forker.fork(parent, children, request);
+        } finally {
+            parent.lock.unlock();
+        }
     }
 
     @Override
@@ -263,6 +256,7 @@ public final class QemuProvider implements Provider {
             vm.dir.delete();
             vms.remove(id, vm);
             log.info("VM {} destroyed", id);
+            collectForkFiles();
         } catch (IOException e) {
             throw new DeskpoolException(ErrorCode.STOP_FAILED, "Could not remove the files of VM " + id + " in "
                     + vm.dir.dir() + ": " + e.getMessage(), e);
@@ -275,7 +269,7 @@ public final class QemuProvider implements Provider {
      * Stops the VM's QEMU whether this JVM started it or it is only known by its pid, then what runs beside it
      * for its network (QEMU's exit stops that too, but not before this returns).
      */
-    private void stopProcesses(QemuVm vm) {
+    void stopProcesses(QemuVm vm) {
         QemuProcess p = vm.process();
         if (p == null) {
             p = StateDirectory.findProcess(vm.dir).orElse(null);
@@ -287,7 +281,7 @@ public final class QemuProvider implements Provider {
     }
 
     /** Removes a VM that failed part-way; never throws (the original failure is what matters). */
-    private void discard(QemuVm vm) {
+    void discard(QemuVm vm) {
         try {
             stopProcesses(vm);
             vm.dir.delete();
@@ -331,6 +325,7 @@ public final class QemuProvider implements Provider {
                 owned.add(handle(adopted));
             }
         }
+        collectForkFiles();
         return owned;
     }
 
@@ -382,6 +377,7 @@ public final class QemuProvider implements Provider {
             networks.detachQuietly(vm.dir, vm.record());
             FileTree.deleteQuietly(vm.dir.dir());
         }
+        forkFiles.deleteAll();
     }
 
     private QemuVm require(String vmId) {
@@ -392,12 +388,31 @@ public final class QemuProvider implements Provider {
         return vm;
     }
 
-    private static QmpClient qmp(QemuVm vm) throws QmpClient.QmpException {
+    QmpClient qmp(QemuVm vm) throws QmpClient.QmpException {
         QemuProcess p = vm.process();
         return QmpClient.connect(vm.dir.qmpSocket(), QMP_TIMEOUT, () -> p != null && p.isRunning());
     }
 
-    private VmHandle handle(QemuVm vm) {
+    /** The VM as the snapshot engine settles it after its state was replaced. */
+    SnapshotEngine.Guest guest(QemuVm vm) {
+        VmRecord record = vm.record();
+        return new SnapshotEngine.Guest(vm.id(), record.endpoints(),
+                networks.of(record).staleConnections(record.ports()), vm::whyStopped);
+    }
+
+    /** Deletes the files of forks no VM's disk reads through any more. */
+    void collectForkFiles() {
+        var tops = new ArrayList<Path>();
+        for (VmDirectory dir : state.list()) {
+            QemuVm known = vms.get(dir.vmId());
+            VmRecord record = known != null && known.record() != null ? known.record()
+                    : StateDirectory.readRecord(dir).orElse(null);
+            tops.add(record != null ? dir.topOverlay(record) : dir.overlay());
+        }
+        forkFiles.collect(tops);
+    }
+
+    VmHandle handle(QemuVm vm) {
         return handle(vm.dir, vm.record());
     }
 

@@ -46,12 +46,24 @@ final class QemuStarter {
      * @throws DeskpoolException BOOT_FAILED with what QEMU said when it does not start
      */
     void start(QemuVm vm, BaseImage base, VmRecord draft, GuestNetwork network) throws IOException {
+        base.createOverlay(imgBinary, vm.dir.overlay(), draft.diskGb());
+        run(vm, draft, network, List.of());
+    }
+
+    /**
+     * Starts QEMU on the overlay already in the VM's directory, waiting for a saved state to be loaded into it
+     * ({@code -incoming defer}: the CPUs do not run, and no image is locked until the state is loaded).
+     */
+    void startIncoming(QemuVm vm, VmRecord draft, GuestNetwork network) throws IOException {
+        run(vm, draft, network, List.of("-incoming", "defer"));
+    }
+
+    private void run(QemuVm vm, VmRecord draft, GuestNetwork network, List<String> extraArgs) throws IOException {
         VmDirectory dir = vm.dir;
-        base.createOverlay(imgBinary, dir.overlay(), draft.diskGb());
         for (int attempt = 1; ; attempt++) {
             ForwardedPorts ports = ForwardedPorts.pickFree(config.bindAddress());
             List<String> qemu = QemuCommandLine.build(binary, config, accelerator, draft.vmId(), draft.memoryMb(),
-                    draft.cpus(), dir, network.qemuArgs(ports));
+                    draft.cpus(), dir, network.qemuArgs(ports), extraArgs);
             List<String> argv = network.launchCommand(qemu, dir);
             Files.deleteIfExists(dir.qmpSocket());
             Files.deleteIfExists(dir.qemuLog());
@@ -88,15 +100,16 @@ final class QemuStarter {
                         + " could not be set up: " + e.getMessage(), e);
             }
             VmRecord record = new VmRecord(draft.vmId(), draft.owner(), draft.labels(), draft.createdAt(),
-                    process.pid(), base.path().toString(), draft.memoryMb(), draft.cpus(), draft.diskGb(),
+                    process.pid(), draft.image(), draft.memoryMb(), draft.cpus(), draft.diskGb(),
                     accelerator.qemuName(), config.bindAddress().getHostAddress(), config.restrictNetwork(),
-                    network.name(), config.endpointHost(), ports.server(), ports.cdp(), ports.vlc(), "");
+                    network.name(), config.endpointHost(), ports.server(), ports.cdp(), ports.vlc(), "",
+                    VmRecord.FIRST_DISK);
             record.writeTo(dir.recordFile());
             vm.running(process, record);
-            log.info("VM {} started: QEMU pid {}, {} MB, {} CPU, {}, in-VM server on {}:{}, CDP on {}:{}, network {}, "
-                            + "base {}", draft.vmId(), process.pid(), draft.memoryMb(), draft.cpus(),
+            log.info("VM {} started{}: QEMU pid {}, {} MB, {} CPU, {}, in-VM server on {}:{}, CDP on {}:{}, network {}, "
+                            + "base {}", draft.vmId(), extraArgs.isEmpty() ? "" : " (waiting for a saved state)", process.pid(), draft.memoryMb(), draft.cpus(),
                     accelerator.qemuName(), record.host(), ports.server(), record.host(), ports.cdp(),
-                    network.describe(), base.path());
+                    network.describe(), draft.image());
             return;
         }
     }

@@ -1,0 +1,193 @@
+package io.deskpool.provider.qemu;
+
+import io.deskpool.core.DeskpoolException;
+import io.deskpool.core.ErrorCode;
+import io.deskpool.core.qemu.FrozenOverlay;
+import io.deskpool.core.qemu.QmpClient;
+import io.deskpool.core.qemu.SnapshotEngine;
+import io.deskpool.core.qemu.StateFile;
+import io.deskpool.core.spi.ForkRequest;
+import io.deskpool.core.spi.VmHandle;
+import io.deskpool.core.spi.VmLabels;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Copies a running VM into new QEMU processes. The copies' QEMUs start first, each on an overlay over the
+ * parent's top overlay (by a second name in the fork's directory) and waiting for a state ({@code -incoming
+ * defer}, so they lock no image yet). Then the parent stops for as long as it takes to move onto a fresh overlay
+ * (the old one is frozen from then on) and write its memory and device state to the fork's state file, and
+ * continues. Each copy loads the file, gets its stale connections ended and its clock set, and must pass the
+ * readiness probes. The copies share the frozen overlay read-only; their writes go to their own overlays.
+ */
+final class QemuForker {
+    private static final Logger log = LoggerFactory.getLogger(QemuForker.class);
+    /** The drive id QEMU gives the first {@code -drive if=virtio}, the VM's disk. */
+    private static final String DISK_DEVICE = "virtio0";
+
+    private final QemuProvider provider;
+    private final QemuStarter starter;
+    private final GuestNetworks networks;
+    private final SnapshotEngine engine;
+    private final ForkFiles files;
+    private final java.nio.file.Path imgBinary;
+    private final String ownerId;
+    private final Clock clock;
+
+    QemuForker(QemuProvider provider, QemuStarter starter, GuestNetworks networks, SnapshotEngine engine,
+               ForkFiles files, java.nio.file.Path imgBinary, String ownerId, Clock clock) {
+        this.provider = requireNonNull(provider, "provider is null");
+        this.starter = requireNonNull(starter, "starter is null");
+        this.networks = requireNonNull(networks, "networks is null");
+        this.engine = requireNonNull(engine, "engine is null");
+        this.files = requireNonNull(files, "files is null");
+        this.imgBinary = requireNonNull(imgBinary, "imgBinary is null");
+        this.ownerId = requireNonNull(ownerId, "ownerId is null");
+        this.clock = requireNonNull(clock, "clock is null");
+    }
+
+    /**
+     * Forks {@code parent} (whose lock the caller holds) into {@code children} (registered with the provider, not
+     * started). All or nothing: on failure every child is removed and the parent runs on.
+     */
+    List<VmHandle> fork(QemuVm parent, List<QemuVm> children, ForkRequest request) {
+        long start = System.nanoTime();
+        String forkId = "fork-" + UUID.randomUUID().toString().substring(0, 8);
+        VmRecord parentRecord = parent.record();
+        ForkFiles.Fork fork;
+        try {
+            fork = files.start(forkId, parent.id(), request.childIds(), clock.instant().toString());
+        } catch (IOException e) {
+            throw new DeskpoolException(ErrorCode.PROVIDER_ERROR, "VM " + parent.id() + ": cannot create the files of "
+                    + "fork " + forkId + ": " + e.getMessage(), e);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(children.size(), r -> {
+            Thread t = new Thread(r, "qemu-fork-" + forkId);
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            FrozenOverlay freeze = new FrozenOverlay(DISK_DEVICE, parent.dir.topOverlay(parentRecord), fork.disk(),
+                    parent.dir.dir().resolve("overlay-" + forkId + ".qcow2"),
+                    BaseImage.inspect(parent.dir.topOverlay(parentRecord)).virtualSizeBytes(), imgBinary);
+            freeze.link();
+            all(pool, children.stream().<Callable<Void>>map(child -> () -> {
+                startChild(child, parentRecord, fork, freeze.virtualSizeBytes(), request);
+                return null;
+            }).toList());
+            long spawned = System.nanoTime();
+            SnapshotEngine.Capture capture = captureParent(parent, freeze, fork);
+            long captured = System.nanoTime();
+            StateFile state = StateFile.onHost(fork.state());
+            List<String> steps = all(pool, children.stream().<Callable<String>>map(child -> () -> {
+                try (QmpClient qmp = provider.qmp(child)) {
+                    return engine.resume(qmp, state, provider.guest(child), request.readyTimeout());
+                }
+            }).toList());
+            log.info("VM {} forked into {} ({}): copies started in {} ms, the parent stood still {} ms writing {} MB, "
+                            + "copies ready {} ms later ({}); {} ms in all", parent.id(), request.childIds(), forkId,
+                    (spawned - start) / 1_000_000, capture.downtime().toMillis(), capture.stateBytes() >> 20,
+                    (System.nanoTime() - captured) / 1_000_000, steps.get(0), (System.nanoTime() - start) / 1_000_000);
+            return children.stream().map(provider::handle).toList();
+        } catch (IOException | ExecutionException | RuntimeException e) {
+            Throwable cause = e instanceof ExecutionException ee && ee.getCause() != null ? ee.getCause() : e;
+            for (QemuVm child : children) {
+                provider.discard(child);
+            }
+            String why = "Fork of VM " + parent.id() + " into " + children.size() + " copies failed: "
+                    + cause.getMessage() + " (no copy was kept; the parent runs on)";
+            log.warn(why);
+            if (cause instanceof DeskpoolException de) {
+                throw new DeskpoolException(de.code(), why, de.details(), de);
+            }
+            throw new DeskpoolException(ErrorCode.PROVIDER_ERROR, why, cause);
+        } finally {
+            pool.shutdownNow();
+            files.finish(fork);
+            provider.collectForkFiles();
+        }
+    }
+
+    /** Starts a child's QEMU on a fresh overlay over the frozen one, waiting for the state. */
+    private void startChild(QemuVm child, VmRecord parentRecord, ForkFiles.Fork fork, long virtualSize,
+                            ForkRequest request) throws IOException {
+        child.dir.create();
+        FrozenOverlay.createOverlay(imgBinary, fork.disk(), child.dir.overlay(), virtualSize);
+        var labels = new HashMap<>(parentRecord.labels());
+        labels.putAll(request.labels());
+        labels.put(VmLabels.OWNER, ownerId);
+        labels.put(VmLabels.VM_ID, child.id());
+        labels.put(VmLabels.FORKED_FROM, parentRecord.vmId());
+        VmRecord draft = new VmRecord(child.id(), ownerId, labels, clock.instant().toString(), 0, parentRecord.image(),
+                parentRecord.memoryMb(), parentRecord.cpus(), parentRecord.diskGb(), parentRecord.accelerator(),
+                parentRecord.bindAddress(), parentRecord.restrictNetwork(), parentRecord.network(), parentRecord.host(),
+                0, 0, 0, "", VmRecord.FIRST_DISK);
+        starter.startIncoming(child, draft, networks.of(draft));
+    }
+
+    /**
+     * Saves the parent's state. Its disk moves onto the new overlay even when saving fails afterwards, so its record
+     * follows the overlay QEMU actually writes.
+     */
+    private SnapshotEngine.Capture captureParent(QemuVm parent, FrozenOverlay freeze, ForkFiles.Fork fork)
+            throws IOException {
+        try (QmpClient qmp = provider.qmp(parent)) {
+            SnapshotEngine.Capture capture;
+            try {
+                capture = engine.capture(qmp, freeze, StateFile.onHost(fork.state()), provider.guest(parent));
+            } catch (SnapshotEngine.CaptureException e) {
+                if (e.diskHandedOff()) {
+                    moveRecord(parent, freeze);
+                }
+                throw e;
+            }
+            moveRecord(parent, freeze);
+            return capture;
+        }
+    }
+
+    private static void moveRecord(QemuVm parent, FrozenOverlay freeze) throws IOException {
+        VmRecord moved = parent.record().withDisk(freeze.newTop().getFileName().toString());
+        moved.writeTo(parent.dir.recordFile());
+        parent.record(moved);
+    }
+
+    /** Runs the tasks at once and waits for all; the first failure is thrown once all have ended. */
+    private static <T> List<T> all(ExecutorService pool, List<Callable<T>> tasks)
+            throws ExecutionException {
+        var futures = new ArrayList<Future<T>>();
+        for (Callable<T> task : tasks) {
+            futures.add(pool.submit(task));
+        }
+        var results = new ArrayList<T>();
+        ExecutionException first = null;
+        for (Future<T> f : futures) {
+            try {
+                results.add(f.get());
+            } catch (ExecutionException e) {
+                first = first == null ? e : first;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ExecutionException("interrupted", e);
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+        return results;
+    }
+}
