@@ -490,6 +490,7 @@ static const struct route osworld_routes[] = {
     { "POST", "/setup/activate_window", false, handle_activate_window },
     { "POST", "/setup/close_window", false, handle_close_window },
     { "POST", "/setup/change_wallpaper", false, handle_change_wallpaper },
+    { "POST", "/setup/ballast", false, handle_ballast },
 };
 
 void osworld_handle(int fd, const struct http_request *req)

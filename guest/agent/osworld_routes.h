@@ -12,4 +12,7 @@ void handle_upload(int fd, const struct http_request *req);
 void handle_list_directory(int fd, const struct http_request *req);
 void handle_desktop_path(int fd, const struct http_request *req);
 
+/* Benchmark ballast (ballast_routes.c). */
+void handle_ballast(int fd, const struct http_request *req);
+
 #endif

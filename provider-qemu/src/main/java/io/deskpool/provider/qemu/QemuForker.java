@@ -3,6 +3,7 @@ package io.deskpool.provider.qemu;
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
 import io.deskpool.core.qemu.FrozenOverlay;
+import io.deskpool.core.qemu.ConcurrentSteps;
 import io.deskpool.core.qemu.QmpClient;
 import io.deskpool.core.qemu.SnapshotEngine;
 import io.deskpool.core.qemu.StateFile;
@@ -20,9 +21,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import static java.util.Objects.requireNonNull;
 
@@ -75,17 +73,12 @@ final class QemuForker {
             throw new DeskpoolException(ErrorCode.PROVIDER_ERROR, "VM " + parent.id() + ": cannot create the files of "
                     + "fork " + forkId + ": " + e.getMessage(), e);
         }
-        ExecutorService pool = Executors.newFixedThreadPool(children.size(), r -> {
-            Thread t = new Thread(r, "qemu-fork-" + forkId);
-            t.setDaemon(true);
-            return t;
-        });
         try {
             FrozenOverlay freeze = new FrozenOverlay(DISK_DEVICE, parent.dir.topOverlay(parentRecord), fork.disk(),
                     parent.dir.dir().resolve("overlay-" + forkId + ".qcow2"),
                     BaseImage.inspect(parent.dir.topOverlay(parentRecord)).virtualSizeBytes(), imgBinary);
             freeze.link();
-            all(pool, children.stream().<Callable<Void>>map(child -> () -> {
+            ConcurrentSteps.all("qemu-fork-" + forkId, children.stream().<Callable<Void>>map(child -> () -> {
                 startChild(child, parentRecord, fork, freeze.virtualSizeBytes(), request);
                 return null;
             }).toList());
@@ -93,7 +86,7 @@ final class QemuForker {
             SnapshotEngine.Capture capture = captureParent(parent, freeze, fork);
             long captured = System.nanoTime();
             StateFile state = StateFile.onHost(fork.state());
-            List<String> steps = all(pool, children.stream().<Callable<String>>map(child -> () -> {
+            List<String> steps = ConcurrentSteps.all("qemu-fork-" + forkId, children.stream().<Callable<String>>map(child -> () -> {
                 try (QmpClient qmp = provider.qmp(child)) {
                     return engine.resume(qmp, state, provider.guest(child), request.readyTimeout());
                 }
@@ -116,7 +109,6 @@ final class QemuForker {
             }
             throw new DeskpoolException(ErrorCode.PROVIDER_ERROR, why, cause);
         } finally {
-            pool.shutdownNow();
             files.finish(fork);
             provider.collectForkFiles();
         }
@@ -164,30 +156,5 @@ final class QemuForker {
         VmRecord moved = parent.record().withDisk(freeze.newTop().getFileName().toString());
         moved.writeTo(parent.dir.recordFile());
         parent.record(moved);
-    }
-
-    /** Runs the tasks at once and waits for all; the first failure is thrown once all have ended. */
-    private static <T> List<T> all(ExecutorService pool, List<Callable<T>> tasks)
-            throws ExecutionException {
-        var futures = new ArrayList<Future<T>>();
-        for (Callable<T> task : tasks) {
-            futures.add(pool.submit(task));
-        }
-        var results = new ArrayList<T>();
-        ExecutionException first = null;
-        for (Future<T> f : futures) {
-            try {
-                results.add(f.get());
-            } catch (ExecutionException e) {
-                first = first == null ? e : first;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ExecutionException("interrupted", e);
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
-        return results;
     }
 }
