@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -38,6 +39,8 @@ final class QemuForker {
     private static final String DISK_DEVICE = "virtio0";
 
     private final QemuProvider provider;
+    private final Map<String, QemuVm> vms;
+    private final StateDirectory state;
     private final QemuStarter starter;
     private final GuestNetworks networks;
     private final SnapshotEngine engine;
@@ -46,9 +49,12 @@ final class QemuForker {
     private final String ownerId;
     private final Clock clock;
 
-    QemuForker(QemuProvider provider, QemuStarter starter, GuestNetworks networks, SnapshotEngine engine,
-               ForkFiles files, java.nio.file.Path imgBinary, String ownerId, Clock clock) {
+    QemuForker(QemuProvider provider, Map<String, QemuVm> vms, StateDirectory state, QemuStarter starter,
+               GuestNetworks networks, SnapshotEngine engine, ForkFiles files, java.nio.file.Path imgBinary,
+               String ownerId, Clock clock) {
         this.provider = requireNonNull(provider, "provider is null");
+        this.vms = requireNonNull(vms, "vms is null");
+        this.state = requireNonNull(state, "state is null");
         this.starter = requireNonNull(starter, "starter is null");
         this.networks = requireNonNull(networks, "networks is null");
         this.engine = requireNonNull(engine, "engine is null");
@@ -59,10 +65,39 @@ final class QemuForker {
     }
 
     /**
-     * Forks {@code parent} (whose lock the caller holds) into {@code children} (registered with the provider, not
-     * started). All or nothing: on failure every child is removed and the parent runs on.
+     * Forks {@code parent} into the VMs {@code request} names, which must not exist yet. All or nothing: on failure
+     * every child is removed and the parent runs on.
      */
-    List<VmHandle> fork(QemuVm parent, List<QemuVm> children, ForkRequest request) {
+    List<VmHandle> fork(QemuVm parent, ForkRequest request) {
+        var children = new ArrayList<QemuVm>();
+        try {
+            for (String childId : request.childIds()) {
+                QemuVm child = new QemuVm(state.vm(childId));
+                if (vms.putIfAbsent(childId, child) != null || java.nio.file.Files.exists(child.dir.dir())) {
+                    vms.remove(childId, child);
+                    throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "A QEMU VM with id " + childId
+                            + " already exists");
+                }
+                children.add(child);
+            }
+            parent.lock.lock();
+            try {
+                if (!parent.isRunning()) {
+                    throw new DeskpoolException(ErrorCode.VM_LOST, "VM " + parent.id() + " cannot be forked: its "
+                            + "QEMU is not running");
+                }
+                return fork(parent, children, request);
+            } finally {
+                parent.lock.unlock();
+            }
+        } catch (DeskpoolException e) {
+            children.forEach(c -> vms.remove(c.id(), c));
+            throw e;
+        }
+    }
+
+    /** Forks {@code parent}, whose lock the caller holds, into {@code children}, registered and not started. */
+    private List<VmHandle> fork(QemuVm parent, List<QemuVm> children, ForkRequest request) {
         long start = System.nanoTime();
         String forkId = "fork-" + UUID.randomUUID().toString().substring(0, 8);
         VmRecord parentRecord = parent.record();

@@ -46,7 +46,7 @@ import static java.util.Objects.requireNonNull;
 public final class QemuProvider implements Provider {
     private static final Logger log = LoggerFactory.getLogger(QemuProvider.class);
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration STOP_GRACE = Duration.ofSeconds(5);
+    static final Duration STOP_GRACE = Duration.ofSeconds(5);
     /** savevm/loadvm and state files of a multi-gigabyte guest take many seconds under software emulation. */
     private static final Duration STATE_TIMEOUT = Duration.ofMinutes(5);
 
@@ -67,6 +67,7 @@ public final class QemuProvider implements Provider {
     private final ForkFiles forkFiles;
     private final QemuForker forker;
     private final CleanReverts reverts;
+    private final VmAdoption adoption;
 
     QemuProvider(QemuConfig config, Path binary, Path imgBinary, Accelerator accelerator, String ownerId, Clock clock,
                  Path stateDir, ScreenSize screen, TestGuestImage testGuest,
@@ -84,7 +85,8 @@ public final class QemuProvider implements Provider {
         this.snapshotName = config.snapshotName();
         this.engine = new SnapshotEngine(new GuestClock(config.clockSyncCommand(), clock), probe, STATE_TIMEOUT);
         this.forkFiles = new ForkFiles(stateDir);
-        this.forker = new QemuForker(this, starter, networks, engine, forkFiles, imgBinary, ownerId, clock);
+        this.forker = new QemuForker(this, vms, state, starter, networks, engine, forkFiles, imgBinary, ownerId, clock);
+        this.adoption = new VmAdoption(vms, state, networks, ownerId, this::handle);
         Optional<CleanTemplates> templates = config.cleanTemplate()
                 ? Optional.of(new CleanTemplates(forkFiles, engine, imgBinary, clock)) : Optional.empty();
         this.reverts = new CleanReverts(this, config, accelerator, engine, templates, starter, networks, imgBinary);
@@ -211,33 +213,8 @@ public final class QemuProvider implements Provider {
     @Override
     public List<VmHandle> fork(ForkRequest request) {
         QemuVm parent = require(request.parent().id());
-        var children = new ArrayList<QemuVm>();
-        try {
-            for (String childId : request.childIds()) {
-                checkVmId(childId);
-                QemuVm child = new QemuVm(state.vm(childId));
-                if (vms.putIfAbsent(childId, child) != null || Files.exists(child.dir.dir())) {
-                    vms.remove(childId, child);
-                    throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "A QEMU VM with id " + childId
-                            + " already exists");
-                }
-                children.add(child);
-            }
-        } catch (DeskpoolException e) {
-            children.forEach(c -> vms.remove(c.id(), c));
-            throw e;
-        }
-        parent.lock.lock();
-        try {
-            if (!parent.isRunning()) {
-                children.forEach(c -> vms.remove(c.id(), c));
-                throw new DeskpoolException(ErrorCode.VM_LOST, "VM " + parent.id() + " cannot be forked: its QEMU "
-                        + "is not running");
-            }
-            return forker.fork(parent, children, request);
-        } finally {
-            parent.lock.unlock();
-        }
+        request.childIds().forEach(QemuProvider::checkVmId);
+        return forker.fork(parent, request);
     }
 
     @Override
@@ -298,47 +275,14 @@ public final class QemuProvider implements Provider {
      */
     @Override
     public List<VmHandle> listOwned() {
-        var owned = new ArrayList<VmHandle>();
-        for (VmDirectory dir : state.list()) {
-            QemuVm known = vms.get(dir.vmId());
-            if (known != null) {
-                if (known.record() != null) {
-                    owned.add(handle(known));
-                }
-                continue;
-            }
-            Optional<VmRecord> record = StateDirectory.readRecord(dir);
-            if (record.isPresent() && !ownerId.equals(record.get().owner())) {
-                continue;
-            }
-            Optional<QemuProcess> process = record.flatMap(r -> QemuProcess.find(r.pid(), dir));
-            if (record.isEmpty() || process.isEmpty() || !networks.reattach(dir, record.get(), process.get().pid())) {
-                // The helper goes first: removing the leftovers deletes its pid file.
-                networks.detachQuietly(dir, record.orElse(null));
-                StateDirectory.removeLeftovers(dir, STOP_GRACE);
-                continue;
-            }
-            QemuVm adopted = new QemuVm(dir, process.get(), record.get());
-            if (vms.putIfAbsent(dir.vmId(), adopted) == null) {
-                log.info("Found VM {} from an earlier run (QEMU pid {}, snapshot '{}')", dir.vmId(),
-                        process.get().pid(), record.get().snapshot());
-                owned.add(handle(adopted));
-            }
-        }
+        List<VmHandle> owned = adoption.owned();
         collectForkFiles();
         return owned;
     }
 
     @Override
     public List<VmHandle> listForeign() {
-        var foreign = new ArrayList<VmHandle>();
-        for (VmDirectory dir : state.list()) {
-            StateDirectory.readRecord(dir)
-                    .filter(r -> !ownerId.equals(r.owner()))
-                    .filter(r -> QemuProcess.find(r.pid(), dir).isPresent())
-                    .ifPresent(r -> foreign.add(handle(dir, r)));
-        }
-        return foreign;
+        return adoption.foreign();
     }
 
     @Override
@@ -416,7 +360,7 @@ public final class QemuProvider implements Provider {
         return handle(vm.dir, vm.record());
     }
 
-    private VmHandle handle(VmDirectory dir, VmRecord r) {
+    VmHandle handle(VmDirectory dir, VmRecord r) {
         Instant created;
         try {
             created = Instant.parse(r.createdAt());
