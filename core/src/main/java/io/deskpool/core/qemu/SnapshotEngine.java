@@ -148,7 +148,17 @@ public final class SnapshotEngine {
      * new overlay if the handoff had happened, see {@link CaptureException}) and the file may be incomplete.
      */
     public Capture capture(QmpClient qmp, DiskHandoff disk, StateFile file, Guest vm) throws CaptureException {
-        Map<String, Boolean> capabilities = disk.saveCapabilities();
+        return capture(qmp, disk, MemoryHandoff.STREAMED, file, vm);
+    }
+
+    /**
+     * {@link #capture(QmpClient, DiskHandoff, StateFile, Guest)} with the memory handed off as {@code memory} says;
+     * its {@link MemoryHandoff#afterSave} runs before the CPUs continue.
+     */
+    public Capture capture(QmpClient qmp, DiskHandoff disk, MemoryHandoff memory, StateFile file, Guest vm)
+            throws CaptureException {
+        var capabilities = new HashMap<String, Boolean>(disk.saveCapabilities());
+        capabilities.putAll(memory.capabilities());
         boolean handedOff = false;
         try {
             // Copies start with the connections open at this moment gone; a guest process caught writing to one
@@ -164,6 +174,7 @@ public final class SnapshotEngine {
             qmp.execute("migrate-set-parameters", parameters, QMP_TIMEOUT);
             qmp.execute("migrate", Map.of("uri", file.saveUri()), QMP_TIMEOUT);
             awaitOutgoing(qmp, System.nanoTime() + stateTimeout.toNanos());
+            memory.afterSave();
             try {
                 setCapabilities(qmp, capabilities, false);
             } finally {
@@ -184,8 +195,15 @@ public final class SnapshotEngine {
      * the guest. Returns how long each step took, for the log.
      */
     public String resume(QmpClient qmp, StateFile file, Guest guest, Duration timeout) throws IOException {
+        return resume(qmp, file, MemoryHandoff.STREAMED, guest, timeout);
+    }
+
+    /** {@link #resume(QmpClient, StateFile, Guest, Duration)} of a state saved with {@code memory}'s handoff. */
+    public String resume(QmpClient qmp, StateFile file, MemoryHandoff memory, Guest guest, Duration timeout)
+            throws IOException {
         long t0 = System.nanoTime();
         long deadline = t0 + timeout.toNanos();
+        setCapabilities(qmp, memory.capabilities(), true);
         qmp.execute("migrate-incoming", Map.of("uri", file.loadUri()), QMP_TIMEOUT);
         awaitIncoming(qmp, guest, deadline);
         // The state was saved with the CPUs stopped, so QEMU keeps them stopped after the load.

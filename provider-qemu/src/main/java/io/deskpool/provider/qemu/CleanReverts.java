@@ -35,10 +35,12 @@ final class CleanReverts {
     private final Optional<CleanTemplates> templates;
     private final QemuStarter starter;
     private final GuestNetworks networks;
+    private final GuestMemory memory;
     private final Path imgBinary;
 
     CleanReverts(QemuProvider provider, QemuConfig config, Accelerator accelerator, SnapshotEngine engine,
-                 Optional<CleanTemplates> templates, QemuStarter starter, GuestNetworks networks, Path imgBinary) {
+                 Optional<CleanTemplates> templates, QemuStarter starter, GuestNetworks networks, GuestMemory memory,
+                 Path imgBinary) {
         this.provider = requireNonNull(provider, "provider is null");
         this.config = requireNonNull(config, "config is null");
         this.accelerator = requireNonNull(accelerator, "accelerator is null");
@@ -46,6 +48,7 @@ final class CleanReverts {
         this.templates = requireNonNull(templates, "templates is null");
         this.starter = requireNonNull(starter, "starter is null");
         this.networks = requireNonNull(networks, "networks is null");
+        this.memory = requireNonNull(memory, "memory is null");
         this.imgBinary = requireNonNull(imgBinary, "imgBinary is null");
     }
 
@@ -120,10 +123,10 @@ final class CleanReverts {
         VmRecord old = vm.record();
         provider.stopProcesses(vm);
         vm.dir.clearRun();
-        provider.collectForkFiles();
+        provider.collectSharedFiles();
         FrozenOverlay.createOverlay(imgBinary, template.files().disk(), vm.dir.overlay(),
                 BaseImage.inspect(template.files().disk()).virtualSizeBytes());
-        starter.startIncoming(vm, old, networks.of(old));
+        starter.startIncoming(vm, memory.own(old), networks.of(old));
         try (QmpClient qmp = provider.qmp(vm)) {
             String steps = engine.resume(qmp, template.state(), provider.guest(vm), restoredTimeout());
             engine.save(qmp, config.snapshotName());
@@ -141,8 +144,8 @@ final class CleanReverts {
         try {
             provider.stopProcesses(vm);
             vm.dir.clearRun();
-            provider.collectForkFiles();
-            starter.start(vm, BaseImage.inspect(Path.of(old.image())), old, networks.of(old));
+            provider.collectSharedFiles();
+            starter.start(vm, BaseImage.inspect(Path.of(old.image())), memory.own(old), networks.of(old));
         } catch (IOException | DeskpoolException e) {
             provider.discard(vm);
             throw new DeskpoolException(ErrorCode.REVERT_FAILED, "VM " + vm.id() + " could not be rebooted: "

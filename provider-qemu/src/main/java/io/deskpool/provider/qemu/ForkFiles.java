@@ -88,6 +88,11 @@ final class ForkFiles {
         }
     }
 
+    /** Whether the fork {@code id} is being made (its files may not be referenced yet). */
+    boolean inProgress(String id) {
+        return inProgress.contains(id);
+    }
+
     /** Keeps the directory whatever reads it, until {@link #unpin}. */
     void pin(String id) {
         pinned.add(id);

@@ -3,6 +3,8 @@ package io.deskpool.provider.qemu;
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
 import io.deskpool.core.qemu.FrozenOverlay;
+import io.deskpool.core.qemu.MemoryHandoff;
+import io.deskpool.core.qemu.MemoryTemplate;
 import io.deskpool.core.qemu.ConcurrentSteps;
 import io.deskpool.core.qemu.QmpClient;
 import io.deskpool.core.qemu.SnapshotEngine;
@@ -14,11 +16,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -45,13 +49,15 @@ final class QemuForker {
     private final GuestNetworks networks;
     private final SnapshotEngine engine;
     private final ForkFiles files;
-    private final java.nio.file.Path imgBinary;
+    private final GuestMemory memory;
+    private final Path imgBinary;
+    private final Path cp;
     private final String ownerId;
     private final Clock clock;
 
     QemuForker(QemuProvider provider, Map<String, QemuVm> vms, StateDirectory state, QemuStarter starter,
-               GuestNetworks networks, SnapshotEngine engine, ForkFiles files, java.nio.file.Path imgBinary,
-               String ownerId, Clock clock) {
+               GuestNetworks networks, SnapshotEngine engine, ForkFiles files, GuestMemory memory, Path imgBinary,
+               Path cp, String ownerId, Clock clock) {
         this.provider = requireNonNull(provider, "provider is null");
         this.vms = requireNonNull(vms, "vms is null");
         this.state = requireNonNull(state, "state is null");
@@ -59,6 +65,8 @@ final class QemuForker {
         this.networks = requireNonNull(networks, "networks is null");
         this.engine = requireNonNull(engine, "engine is null");
         this.files = requireNonNull(files, "files is null");
+        this.memory = requireNonNull(memory, "memory is null");
+        this.cp = requireNonNull(cp, "cp is null");
         this.imgBinary = requireNonNull(imgBinary, "imgBinary is null");
         this.ownerId = requireNonNull(ownerId, "ownerId is null");
         this.clock = requireNonNull(clock, "clock is null");
@@ -113,23 +121,40 @@ final class QemuForker {
                     parent.dir.dir().resolve("overlay-" + forkId + ".qcow2"),
                     BaseImage.inspect(parent.dir.topOverlay(parentRecord)).virtualSizeBytes(), imgBinary);
             freeze.link();
-            ConcurrentSteps.all("qemu-fork-" + forkId, children.stream().<Callable<Void>>map(child -> () -> {
-                startChild(child, parentRecord, fork, freeze.virtualSizeBytes(), request);
+            // A parent with a memory file of its own hands it over as a file the copies map; they can only start
+            // once it is copied. Otherwise they start first and the memory comes in the stream.
+            Optional<Path> ramTemplate = parentRecord.memoryShared() ? Optional.of(memory.template(forkId))
+                    : Optional.empty();
+            MemoryHandoff memoryHandoff = ramTemplate.<MemoryHandoff>map(t -> new MemoryTemplate(
+                    Path.of(parentRecord.memory()), t, cp)).orElse(MemoryHandoff.STREAMED);
+            List<Callable<Void>> starts = children.stream().<Callable<Void>>map(child -> () -> {
+                startChild(child, parentRecord, fork, freeze.virtualSizeBytes(), request, ramTemplate);
                 return null;
-            }).toList());
-            long spawned = System.nanoTime();
-            SnapshotEngine.Capture capture = captureParent(parent, freeze, fork);
-            long captured = System.nanoTime();
+            }).toList();
+            if (ramTemplate.isEmpty()) {
+                ConcurrentSteps.all("qemu-fork-" + forkId, starts);
+            }
+            long t1 = System.nanoTime();
+            SnapshotEngine.Capture capture = captureParent(parent, freeze, memoryHandoff, fork);
+            long t2 = System.nanoTime();
+            if (ramTemplate.isPresent()) {
+                ConcurrentSteps.all("qemu-fork-" + forkId, starts);
+            }
+            long t3 = System.nanoTime();
             StateFile state = StateFile.onHost(fork.state());
-            List<String> steps = ConcurrentSteps.all("qemu-fork-" + forkId, children.stream().<Callable<String>>map(child -> () -> {
-                try (QmpClient qmp = provider.qmp(child)) {
-                    return engine.resume(qmp, state, provider.guest(child), request.readyTimeout());
-                }
-            }).toList());
-            log.info("VM {} forked into {} ({}): copies started in {} ms, the parent stood still {} ms writing {} MB, "
-                            + "copies ready {} ms later ({}); {} ms in all", parent.id(), request.childIds(), forkId,
-                    (spawned - start) / 1_000_000, capture.downtime().toMillis(), capture.stateBytes() >> 20,
-                    (System.nanoTime() - captured) / 1_000_000, steps.get(0), (System.nanoTime() - start) / 1_000_000);
+            List<String> steps = ConcurrentSteps.all("qemu-fork-" + forkId, children.stream()
+                    .<Callable<String>>map(child -> () -> {
+                        try (QmpClient qmp = provider.qmp(child)) {
+                            return engine.resume(qmp, state, memoryHandoff, provider.guest(child),
+                                    request.readyTimeout());
+                        }
+                    }).toList());
+            log.info("VM {} forked into {} ({}, memory {}): the parent stood still {} ms ({} MB of state), copies "
+                            + "started in {} ms, ready {} ms later ({}); {} ms in all", parent.id(),
+                    request.childIds(), forkId, ramTemplate.isPresent() ? "as a file" : "in the stream",
+                    capture.downtime().toMillis(), capture.stateBytes() >> 20,
+                    ((t1 - start) + (t3 - t2)) / 1_000_000, (System.nanoTime() - t3) / 1_000_000, steps.get(0),
+                    (System.nanoTime() - start) / 1_000_000);
             return children.stream().map(provider::handle).toList();
         } catch (IOException | ExecutionException | RuntimeException e) {
             Throwable cause = e instanceof ExecutionException ee && ee.getCause() != null ? ee.getCause() : e;
@@ -145,13 +170,16 @@ final class QemuForker {
             throw new DeskpoolException(ErrorCode.PROVIDER_ERROR, why, cause);
         } finally {
             files.finish(fork);
-            provider.collectForkFiles();
+            provider.collectSharedFiles();
         }
     }
 
-    /** Starts a child's QEMU on a fresh overlay over the frozen one, waiting for the state. */
+    /**
+     * Starts a child's QEMU on a fresh overlay over the frozen one, waiting for the state; its memory maps
+     * {@code ramTemplate} copy-on-write, or is a file of its own (or anonymous) that the stream fills.
+     */
     private void startChild(QemuVm child, VmRecord parentRecord, ForkFiles.Fork fork, long virtualSize,
-                            ForkRequest request) throws IOException {
+                            ForkRequest request, Optional<Path> ramTemplate) throws IOException {
         child.dir.create();
         FrozenOverlay.createOverlay(imgBinary, fork.disk(), child.dir.overlay(), virtualSize);
         var labels = new HashMap<>(parentRecord.labels());
@@ -162,20 +190,23 @@ final class QemuForker {
         VmRecord draft = new VmRecord(child.id(), ownerId, labels, clock.instant().toString(), 0, parentRecord.image(),
                 parentRecord.memoryMb(), parentRecord.cpus(), parentRecord.diskGb(), parentRecord.accelerator(),
                 parentRecord.bindAddress(), parentRecord.restrictNetwork(), parentRecord.network(), parentRecord.host(),
-                0, 0, 0, "", VmRecord.FIRST_DISK);
-        starter.startIncoming(child, draft, networks.of(draft));
+                0, 0, 0, "", VmRecord.FIRST_DISK, "", false);
+        VmRecord withMemory = ramTemplate.isPresent() ? draft.withMemory(ramTemplate.get().toString(), false)
+                : memory.own(draft);
+        starter.startIncoming(child, withMemory, networks.of(withMemory));
     }
 
     /**
      * Saves the parent's state. Its disk moves onto the new overlay even when saving fails afterwards, so its record
      * follows the overlay QEMU actually writes.
      */
-    private SnapshotEngine.Capture captureParent(QemuVm parent, FrozenOverlay freeze, ForkFiles.Fork fork)
-            throws IOException {
+    private SnapshotEngine.Capture captureParent(QemuVm parent, FrozenOverlay freeze, MemoryHandoff memoryHandoff,
+                                                 ForkFiles.Fork fork) throws IOException {
         try (QmpClient qmp = provider.qmp(parent)) {
             SnapshotEngine.Capture capture;
             try {
-                capture = engine.capture(qmp, freeze, StateFile.onHost(fork.state()), provider.guest(parent));
+                capture = engine.capture(qmp, freeze, memoryHandoff, StateFile.onHost(fork.state()),
+                        provider.guest(parent));
             } catch (SnapshotEngine.CaptureException e) {
                 if (e.diskHandedOff()) {
                     moveRecord(parent, freeze);

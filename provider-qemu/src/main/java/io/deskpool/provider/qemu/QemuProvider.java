@@ -65,13 +65,14 @@ public final class QemuProvider implements Provider {
     private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
     private final GuestNetworks networks;
     private final ForkFiles forkFiles;
+    private final GuestMemory memory;
     private final QemuForker forker;
     private final CleanReverts reverts;
     private final VmAdoption adoption;
 
     QemuProvider(QemuConfig config, Path binary, Path imgBinary, Accelerator accelerator, String ownerId, Clock clock,
                  Path stateDir, ScreenSize screen, TestGuestImage testGuest,
-                 Optional<IsolatedGuestNetwork.Tools> isolationTools) {
+                 Optional<IsolatedGuestNetwork.Tools> isolationTools, Path cp) {
         this.config = requireNonNull(config, "config is null");
         this.accelerator = requireNonNull(accelerator, "accelerator is null");
         this.ownerId = requireNonNull(ownerId, "ownerId is null");
@@ -85,11 +86,14 @@ public final class QemuProvider implements Provider {
         this.snapshotName = config.snapshotName();
         this.engine = new SnapshotEngine(new GuestClock(config.clockSyncCommand(), clock), probe, STATE_TIMEOUT);
         this.forkFiles = new ForkFiles(stateDir);
-        this.forker = new QemuForker(this, vms, state, starter, networks, engine, forkFiles, imgBinary, ownerId, clock);
+        this.memory = new GuestMemory(config.memoryDir(), stateDir);
+        this.forker = new QemuForker(this, vms, state, starter, networks, engine, forkFiles, memory, imgBinary, cp,
+                ownerId, clock);
         this.adoption = new VmAdoption(vms, state, networks, ownerId, this::handle);
         Optional<CleanTemplates> templates = config.cleanTemplate()
                 ? Optional.of(new CleanTemplates(forkFiles, engine, imgBinary, clock)) : Optional.empty();
-        this.reverts = new CleanReverts(this, config, accelerator, engine, templates, starter, networks, imgBinary);
+        this.reverts = new CleanReverts(this, config, accelerator, engine, templates, starter, networks, memory,
+                imgBinary);
         if (!config.keepOnExit()) {
             Runtime.getRuntime().addShutdownHook(new Thread(this::stopAllOnExit, "qemu-provider-exit"));
         }
@@ -125,6 +129,11 @@ public final class QemuProvider implements Provider {
         return accelerator == Accelerator.KVM;
     }
 
+    /** Where guest memory files go, when they are files (for tests and operators). */
+    Optional<Path> memoryDirectory() {
+        return memory.directory();
+    }
+
     /** The state directory of a VM (overlay, logs, vm.json), for tests and operators. */
     Path vmDirectory(String vmId) {
         return state.vm(vmId).dir();
@@ -149,8 +158,8 @@ public final class QemuProvider implements Provider {
             VmRecord draft = new VmRecord(vmId, ownerId, labels, clock.instant().toString(), 0, base.path().toString(),
                     spec.memoryMb(), spec.cpus(), config.diskGb().isPresent() ? spec.diskGb() : 0,
                     accelerator.qemuName(), config.bindAddress().getHostAddress(), config.restrictNetwork(),
-                    config.guestNetwork(), config.endpointHost(), 0, 0, 0, "", VmRecord.FIRST_DISK);
-            starter.start(vm, base, draft, networks.of(draft));
+                    config.guestNetwork(), config.endpointHost(), 0, 0, 0, "", VmRecord.FIRST_DISK, "", false);
+            starter.start(vm, base, memory.own(draft), networks.of(draft));
             return handle(vm);
         } catch (IOException | RuntimeException e) {
             log.warn("Launch of VM {} failed, removing what it left: {}", vmId, e.getMessage());
@@ -233,7 +242,7 @@ public final class QemuProvider implements Provider {
             vm.dir.delete();
             vms.remove(id, vm);
             log.info("VM {} destroyed", id);
-            collectForkFiles();
+            collectSharedFiles();
         } catch (IOException e) {
             throw new DeskpoolException(ErrorCode.STOP_FAILED, "Could not remove the files of VM " + id + " in "
                     + vm.dir.dir() + ": " + e.getMessage(), e);
@@ -266,6 +275,7 @@ public final class QemuProvider implements Provider {
             log.warn("Could not fully remove VM {}: {}", vm.id(), e.toString());
         } finally {
             vms.remove(vm.id(), vm);
+            collectSharedFiles();
         }
     }
 
@@ -276,7 +286,7 @@ public final class QemuProvider implements Provider {
     @Override
     public List<VmHandle> listOwned() {
         List<VmHandle> owned = adoption.owned();
-        collectForkFiles();
+        collectSharedFiles();
         return owned;
     }
 
@@ -322,6 +332,7 @@ public final class QemuProvider implements Provider {
             FileTree.deleteQuietly(vm.dir.dir());
         }
         forkFiles.deleteAll();
+        memory.deleteAll();
     }
 
     private QemuVm require(String vmId) {
@@ -344,16 +355,26 @@ public final class QemuProvider implements Provider {
                 networks.of(record).staleConnections(record.ports()), vm::whyStopped);
     }
 
-    /** Deletes the files of forks no VM's disk reads through any more. */
-    void collectForkFiles() {
+    /**
+     * Deletes what VMs shared and no VM uses any more: forks' frozen overlays no disk reads through, memory files of
+     * VMs that are gone and forks' memory templates no VM maps.
+     */
+    void collectSharedFiles() {
         var tops = new ArrayList<Path>();
+        var records = new ArrayList<VmRecord>();
+        var ids = new java.util.HashSet<String>();
         for (VmDirectory dir : state.list()) {
             QemuVm known = vms.get(dir.vmId());
             VmRecord record = known != null && known.record() != null ? known.record()
                     : StateDirectory.readRecord(dir).orElse(null);
             tops.add(record != null ? dir.topOverlay(record) : dir.overlay());
+            ids.add(dir.vmId());
+            if (record != null) {
+                records.add(record);
+            }
         }
         forkFiles.collect(tops);
+        memory.collect(ids, records, forkFiles::inProgress);
     }
 
     VmHandle handle(QemuVm vm) {

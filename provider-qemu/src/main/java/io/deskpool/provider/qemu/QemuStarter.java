@@ -60,10 +60,14 @@ final class QemuStarter {
 
     private void run(QemuVm vm, VmRecord draft, GuestNetwork network, List<String> extraArgs) throws IOException {
         VmDirectory dir = vm.dir;
+        if (draft.memoryShared()) {
+            // A VM's own memory file starts empty: a fresh boot, or a state load that writes every page.
+            Files.deleteIfExists(Path.of(draft.memory()));
+        }
         for (int attempt = 1; ; attempt++) {
             ForwardedPorts ports = ForwardedPorts.pickFree(config.bindAddress());
-            List<String> qemu = QemuCommandLine.build(binary, config, accelerator, draft.vmId(), draft.memoryMb(),
-                    draft.cpus(), dir, network.qemuArgs(ports), extraArgs);
+            List<String> qemu = QemuCommandLine.build(binary, config, accelerator, draft, dir, network.qemuArgs(ports),
+                    extraArgs);
             List<String> argv = network.launchCommand(qemu, dir);
             Files.deleteIfExists(dir.qmpSocket());
             Files.deleteIfExists(dir.qemuLog());
@@ -103,11 +107,12 @@ final class QemuStarter {
                     process.pid(), draft.image(), draft.memoryMb(), draft.cpus(), draft.diskGb(),
                     accelerator.qemuName(), config.bindAddress().getHostAddress(), config.restrictNetwork(),
                     network.name(), config.endpointHost(), ports.server(), ports.cdp(), ports.vlc(), "",
-                    VmRecord.FIRST_DISK);
+                    VmRecord.FIRST_DISK, draft.memory(), draft.memoryShared());
             record.writeTo(dir.recordFile());
             vm.running(process, record);
-            log.info("VM {} started{}: QEMU pid {}, {} MB, {} CPU, {}, in-VM server on {}:{}, CDP on {}:{}, network {}, "
-                            + "base {}", draft.vmId(), extraArgs.isEmpty() ? "" : " (waiting for a saved state)", process.pid(), draft.memoryMb(), draft.cpus(),
+            log.info("VM {} started{}: QEMU pid {}, {} MB{}, {} CPU, {}, in-VM server on {}:{}, CDP on {}:{}, network {}, "
+                            + "base {}", draft.vmId(), extraArgs.isEmpty() ? "" : " (waiting for a saved state)",
+                    process.pid(), draft.memoryMb(), draft.memory().isEmpty() ? "" : " in " + draft.memory(), draft.cpus(),
                     accelerator.qemuName(), record.host(), ports.server(), record.host(), ports.cdp(),
                     network.describe(), draft.image());
             return;

@@ -17,8 +17,9 @@ import static java.util.Objects.requireNonNull;
  * {@code bindAddress}; clients use {@code host}), whether its top overlay holds the clean snapshot
  * ({@code snapshot} is empty until it was taken, and for copies made by a fork, whose top overlay never held it),
  * and the file name of that top overlay in the VM's directory ({@code disk}: {@code overlay.qcow2}, or a later one
- * once the VM was forked and its first overlay frozen). {@code diskGb} is 0 when the overlay keeps the base image's
- * size.
+ * once the VM was forked and its first overlay frozen). {@code memory} is the file holding the guest's RAM (empty:
+ * anonymous memory): its own, mapped shared ({@code memoryShared}), or a fork's frozen memory template, mapped
+ * copy-on-write. {@code diskGb} is 0 when the overlay keeps the base image's size.
  */
 record VmRecord(
         String vmId,
@@ -39,7 +40,9 @@ record VmRecord(
         int cdpPort,
         int vlcPort,
         String snapshot,
-        String disk) {
+        String disk,
+        String memory,
+        boolean memoryShared) {
 
     /** The top overlay of a VM that was never forked. */
     static final String FIRST_DISK = "overlay.qcow2";
@@ -60,6 +63,8 @@ record VmRecord(
         requireNonNull(snapshot, "snapshot is null");
         // vm.json written before forks existed: the first overlay.
         disk = disk == null ? FIRST_DISK : disk;
+        // vm.json written before memory files existed: anonymous memory.
+        memory = memory == null ? "" : memory;
         if (disk.isEmpty() || disk.contains("/")) {
             throw new IllegalArgumentException("disk must be a file name in the VM's directory, got '" + disk + "'");
         }
@@ -67,13 +72,20 @@ record VmRecord(
 
     VmRecord withSnapshot(String name) {
         return new VmRecord(vmId, owner, labels, createdAt, pid, image, memoryMb, cpus, diskGb, accelerator,
-                bindAddress, restrictNetwork, network, host, serverPort, cdpPort, vlcPort, name, disk);
+                bindAddress, restrictNetwork, network, host, serverPort, cdpPort, vlcPort, name, disk, memory, memoryShared);
     }
 
     /** The VM now runs on the top overlay {@code fileName}, which does not hold the clean snapshot. */
     VmRecord withDisk(String fileName) {
         return new VmRecord(vmId, owner, labels, createdAt, pid, image, memoryMb, cpus, diskGb, accelerator,
-                bindAddress, restrictNetwork, network, host, serverPort, cdpPort, vlcPort, "", fileName);
+                bindAddress, restrictNetwork, network, host, serverPort, cdpPort, vlcPort, "", fileName, memory,
+                memoryShared);
+    }
+
+    /** The guest's RAM in {@code file} ({@code shared}: the VM's own; else a template mapped copy-on-write). */
+    VmRecord withMemory(String file, boolean shared) {
+        return new VmRecord(vmId, owner, labels, createdAt, pid, image, memoryMb, cpus, diskGb, accelerator,
+                bindAddress, restrictNetwork, network, host, serverPort, cdpPort, vlcPort, snapshot, disk, file, shared);
     }
 
     /** Where the guest's services answer; noVNC is not exposed by a bare QEMU. */

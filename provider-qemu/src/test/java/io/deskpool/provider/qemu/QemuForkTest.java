@@ -28,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Forking one real test-guest VM into two copies, then what becomes of parent, copies and the fork's files. The
  * tests share the VMs (every boot costs seconds of software emulation), so they run in a fixed order; each checks
- * one behaviour.
+ * one behaviour. Guest memory is a file here (QEMU_MEMORY_DIR, the default): the copies map the parent's memory
+ * copy-on-write; {@link QemuForkStreamedMemoryTest} runs the same with anonymous memory, which the stream carries.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -48,13 +49,23 @@ class QemuForkTest {
     private String sleeperPid;
     private byte[] screenAtFork;
 
+    private String randomSum;
+
+    /** Settings besides the test defaults. */
+    Map<String, String> settings() {
+        return Map.of();
+    }
+
     @BeforeAll
     void fork_a_prepared_vm_into_two_copies() throws Exception {
-        provider = TestProviders.create("fork-test", stateDir);
+        provider = TestProviders.create("fork-test", stateDir, java.time.Clock.systemUTC(), settings());
         parent = provider.awaitReady(provider.launch("parent", provider.baseSpec()), READY);
         VmEndpoints ep = parent.requireEndpoints();
         // The "setup": a file, a running process, and a change on the screen (a window).
         assertThat(GuestCalls.shell(ep, "echo prepared > /home/user/setup.txt").returncode()).isZero();
+        randomSum = GuestCalls.shell(ep, "dd if=/dev/urandom of=/home/user/random bs=1M count=16 2>/dev/null; "
+                + "md5sum /home/user/random").output();
+        assertThat(randomSum).contains("/home/user/random");
         sleeperPid = GuestCalls.shell(ep, "sleep 100000 > /dev/null 2>&1 & echo $!").output().strip();
         assertThat(GuestCalls.shell(ep, COUNT_SLEEPERS).output().strip()).isEqualTo("1");
         parentPid = VmRecord.readFrom(provider.vmDirectory("parent").resolve("vm.json")).pid();
@@ -76,10 +87,12 @@ class QemuForkTest {
 
     @Test
     @Order(1)
-    void every_copy_has_the_file_written_during_setup() throws Exception {
+    void every_copy_has_the_files_written_during_setup_byte_for_byte() throws Exception {
         for (VmHandle child : children) {
             assertThat(GuestCalls.shell(child.requireEndpoints(), "cat /home/user/setup.txt").output())
                     .isEqualTo("prepared\n");
+            assertThat(GuestCalls.shell(child.requireEndpoints(), "md5sum /home/user/random").output())
+                    .isEqualTo(randomSum);
         }
     }
 
@@ -114,6 +127,23 @@ class QemuForkTest {
         assertThat(children).allSatisfy(c -> assertThat(c.labels())
                 .containsEntry(VmLabels.FORKED_FROM, "parent").containsEntry(VmLabels.TOKEN, "tok-test")
                 .containsEntry(VmLabels.OWNER, "fork-test").containsEntry(VmLabels.VM_ID, c.id()));
+    }
+
+    @Test
+    @Order(4)
+    void with_memory_in_files_the_copies_map_one_frozen_copy_of_the_parents_memory() throws Exception {
+        VmRecord parentRecord = VmRecord.readFrom(provider.vmDirectory("parent").resolve("vm.json"));
+        for (VmHandle child : children) {
+            VmRecord record = VmRecord.readFrom(provider.vmDirectory(child.id()).resolve("vm.json"));
+            if (provider.memoryDirectory().isPresent()) {
+                assertThat(record.memoryShared()).isFalse();
+                assertThat(Path.of(record.memory())).hasParent(provider.memoryDirectory().get())
+                        .isNotEqualTo(Path.of(parentRecord.memory()));
+                assertThat(Path.of(record.memory()).getFileName().toString()).startsWith("fork-");
+            } else {
+                assertThat(record.memory()).isEmpty();
+            }
+        }
     }
 
     @Test
@@ -205,9 +235,14 @@ class QemuForkTest {
         try (Stream<Path> dirs = Files.list(stateDir.resolve("qemu-forks"))) {
             assertThat(dirs).singleElement().satisfies(d -> assertThat(d.getFileName().toString()).startsWith("clean-"));
         }
+        if (provider.memoryDirectory().isPresent()) {
+            try (Stream<Path> files = Files.list(provider.memoryDirectory().get())) {
+                assertThat(files).as("no memory file is left").isEmpty();
+            }
+        }
     }
 
-    private static List<Path> forkDirs() throws Exception {
+    private List<Path> forkDirs() throws Exception {
         try (Stream<Path> dirs = Files.list(stateDir.resolve("qemu-forks"))) {
             return dirs.filter(d -> d.getFileName().toString().startsWith("fork-")).toList();
         }
