@@ -185,7 +185,7 @@ main() {
     local boot_seconds
     boot_seconds=$(elapsed_since "$boot_start")
     pass "/screenshot answered ${boot_seconds}s after QEMU started (TCG, booted from disk)"
-    grep -q 'deskpool-guest: agent listening on :5000 and :9222' "$work/serial.log" ||
+    grep -q 'deskpool-guest: agent listening on :5000, :9222 and :8080' "$work/serial.log" ||
         fail "agent ready line missing from the serial console"
     pass "serial console shows the agent ready line"
 

@@ -20,8 +20,8 @@ tag="${TEST_IMAGE_TAG:-deskpool/test-desktop:latest}"
 context="$root/images/test-desktop"
 cache="${DESKPOOL_CACHE_DIR:-$HOME/.cache/deskpool}/test-desktop"
 suite=bookworm
-# tini is the real image's init; busybox serves the stand-ins on 8006 (noVNC) and 8080 (VLC).
-packages="qemu-system-x86,qemu-utils,tini,busybox"
+# tini is the real image's init; nginx puts the VNC WebSocket on 8006 as the real image does; busybox serves 8080 (VLC).
+packages="qemu-system-x86,qemu-utils,tini,busybox,nginx"
 
 say() { echo "build-test-image: $*" >&2; }
 

@@ -3,7 +3,7 @@
 #   scripts/install-deps.sh run    what running the server on the embedded default needs (QEMU + test guest, and
 #                                  slirp4netns + iptables for the guests' isolated network)
 #   scripts/install-deps.sh test   everything the test suite uses (QEMU, Docker engine, Chromium, debootstrap)
-# Java 17 and Maven are expected on the machine already.
+# Java 17 and Maven are expected on the machine already; npm is installed when there is none.
 set -euo pipefail
 what=${1:-test}
 
@@ -21,6 +21,8 @@ missing=()
 for p in "${wanted[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+# The server build bundles noVNC from the npm registry (scripts/fetch-novnc.sh): any npm will do.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#wanted[@]} packages present" >&2
   exit 0

@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh run
-if [ ! -f server/target/deskpool.jar ] || [ -n "$(find core provider-* server -newer server/target/deskpool.jar -name '*.java' -o -newer server/target/deskpool.jar -name 'pom.xml' 2>/dev/null | head -1)" ]; then
+# Rebuild when any module's sources, resources or POMs are newer than the jar.
+jar=server/target/deskpool.jar
+if [ ! -f "$jar" ] || [ -n "$(find pom.xml */pom.xml */src -newer "$jar" -type f 2>/dev/null | head -1)" ]; then
   echo "run: building server/target/deskpool.jar" >&2
   mvn -B -q -DskipTests package
 fi

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Starts Deskpool with PROVIDER=aws on an EC2 host: VMs become EC2 instances of the OSWorld AMI in this host's
-# region, subnet and security groups, which it reads from the instance metadata service (IMDSv2).
+# region, subnet and security groups, which it reads from the instance metadata service (IMDSv2). The remote env
+# API listens on ENV_PORT (15001), so a trainer's env.remote_server_url http://<EC2_IP>:15001 works as it is.
 #
 #   scripts/start_remote_env_aws.sh [--dry-run] [SERVER ARGS...]
 #
-# Values already in the environment win over detection: AWS_REGION, AWS_SUBNET_ID, AWS_SECURITY_GROUP_ID.
+# Values already in the environment win over detection: AWS_REGION, AWS_SUBNET_ID, AWS_SECURITY_GROUP_ID,
+# ENV_ALLOW_FROM (default: loopback and this host's VPC, whose callers may send no token, as ARPO and ENVS do).
+# Without TOKENS and ENV_ANONYMOUS_TOKEN a random token is made for those token-less callers.
 # The metadata service is $AWS_EC2_METADATA_SERVICE_ENDPOINT when set (as the AWS SDK and CLI read it), else
 # http://169.254.169.254; AWS_EC2_METADATA_DISABLED=true skips it. --dry-run prints what was found and the command
 # it would run, and starts nothing. Other AWS settings (AWS_AMI_ID, AWS_INSTANCE_TYPE, ENABLE_TTL, ...) pass
@@ -12,7 +15,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 dry_run=0
@@ -76,15 +79,17 @@ imds_get() {
 region="${AWS_REGION:-}";               region_src="environment"
 subnet="${AWS_SUBNET_ID:-}";            subnet_src="environment"
 groups="${AWS_SECURITY_GROUP_ID:-}";    groups_src="environment"
+allow="${ENV_ALLOW_FROM:-}";            allow_src="environment"
+loopback="127.0.0.0/8,::1/128"
 
-if [ -z "$region" ] || [ -z "$subnet" ] || [ -z "$groups" ]; then
+if [ -z "$region" ] || [ -z "$subnet" ] || [ -z "$groups" ] || [ -z "$allow" ]; then
   if [ "${AWS_EC2_METADATA_DISABLED:-false}" = "true" ]; then
     problems+=("AWS_EC2_METADATA_DISABLED is true, so the instance metadata service was not asked")
   else
     if [ -z "$region" ] && imds_get placement/region; then
       region="$value"; region_src="IMDS"
     fi
-    if { [ -z "$subnet" ] || [ -z "$groups" ]; } && imds_get mac; then
+    if { [ -z "$subnet" ] || [ -z "$groups" ] || [ -z "$allow" ]; } && imds_get mac; then
       mac="$value"
       if [ -z "$subnet" ] && imds_get "network/interfaces/macs/$mac/subnet-id"; then
         subnet="$value"; subnet_src="IMDS"
@@ -92,13 +97,36 @@ if [ -z "$region" ] || [ -z "$subnet" ] || [ -z "$groups" ]; then
       if [ -z "$groups" ] && imds_get "network/interfaces/macs/$mac/security-group-ids"; then
         groups="$(printf '%s' "$value" | tr -s ' \n' ',' | sed 's/,$//')"; groups_src="IMDS"
       fi
+      if [ -z "$allow" ] && imds_get "network/interfaces/macs/$mac/vpc-ipv4-cidr-blocks"; then
+        allow="$loopback,$(printf '%s' "$value" | tr -s ' \n' ',' | sed 's/,$//')"; allow_src="loopback and this VPC, IMDS"
+      fi
     fi
+  fi
+fi
+if [ -z "$allow" ]; then
+  allow="$loopback"; allow_src="loopback only: trainers on other hosts must send a token, or set ENV_ALLOW_FROM"
+fi
+env_port="${ENV_PORT:-15001}"
+
+# The ARPO and ENVS clients send no token: callers from ENV_ALLOW_FROM act as ENV_ANONYMOUS_TOKEN.
+tokens="${TOKENS:-}"
+anonymous="${ENV_ANONYMOUS_TOKEN:-}"
+anonymous_note="ENV_ANONYMOUS_TOKEN from the environment"
+if [ -z "$anonymous" ]; then
+  if [ -z "$tokens" ]; then
+    anonymous="trainer-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+    tokens="$anonymous"
+    anonymous_note="a generated token without a limit"
+  else
+    anonymous_note="none: TOKENS is set but ENV_ANONYMOUS_TOKEN is not, so callers without a token get 401"
   fi
 fi
 
 echo "Region:          ${region:-(missing)}${region:+ ($region_src)}"
 echo "Subnet:          ${subnet:-(missing)}${subnet:+ ($subnet_src)}"
 echo "Security groups: ${groups:-(missing)}${groups:+ ($groups_src)}"
+echo "Env API port:    $env_port (open it to the trainers in the security group)"
+echo "Env callers:     $allow ($allow_src) may send no token: $anonymous_note"
 
 missing=()
 [ -n "$region" ] || missing+=("AWS_REGION=us-east-1")
@@ -116,7 +144,7 @@ fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="${DESKPOOL_JAR:-$root/server/target/deskpool.jar}"
-command_line="PROVIDER=aws AWS_REGION=$region AWS_SUBNET_ID=$subnet AWS_SECURITY_GROUP_ID=$groups java -jar $jar${server_args[*]:+ ${server_args[*]}}"
+command_line="PROVIDER=aws AWS_REGION=$region AWS_SUBNET_ID=$subnet AWS_SECURITY_GROUP_ID=$groups ENV_PORT=$env_port ENV_ALLOW_FROM=$allow java -jar $jar${server_args[*]:+ ${server_args[*]}}"
 
 if [ "$dry_run" = "1" ]; then
   echo "Would run:       $command_line"
@@ -129,4 +157,8 @@ if [ ! -f "$jar" ]; then
 fi
 echo "Running:         $command_line"
 export PROVIDER=aws AWS_REGION="$region" AWS_SUBNET_ID="$subnet" AWS_SECURITY_GROUP_ID="$groups"
+export ENV_PORT="$env_port" ENV_ALLOW_FROM="$allow"
+if [ -n "$anonymous" ]; then
+  export ENV_ANONYMOUS_TOKEN="$anonymous" TOKENS="$tokens"
+fi
 exec java ${JAVA_OPTS:-} -jar "$jar" "${server_args[@]}"

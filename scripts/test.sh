@@ -22,6 +22,9 @@ fi
 guest="$(scripts/build-test-guest.sh | tail -n 1)"
 echo "test: test guest $guest" >&2
 export TEST_GUEST_QCOW2="$guest"
+# The same guest with a 1920x1080 screen, for the tests that map model output to screen points on both sizes.
+TEST_GUEST_QCOW2_1080P="$(DESKPOOL_TEST_GUEST_SCREEN=1920x1080 scripts/build-test-guest.sh | tail -n 1)"
+export TEST_GUEST_QCOW2_1080P
 scripts/build-test-image.sh "$guest" | tail -n 1
 
 # The tests talk to loopback only: the AWS SDK must never ask the link-local metadata address here.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -209,29 +210,65 @@ static void draw_panels(struct canvas *c, const struct layout *l, const struct d
     }
 }
 
+/* Where things go on a WIDTHxHEIGHT screen. */
+struct screen_areas {
+    struct layout l;
+    int panel_top;
+    int area_top;
+    int area_bottom;
+    int browser_x;
+    int browser_w;
+    int window_w;
+    int window_h;
+};
+
+static void screen_areas(int width, int height, struct screen_areas *a)
+{
+    a->l.scale = width >= 1024 && height >= 600 ? 2 : 1;
+    a->l.char_w = canvas_char_width(a->l.scale);
+    a->l.char_h = canvas_char_height(a->l.scale);
+    a->l.pad = 3 * a->l.scale;
+    int panel_h = (PANEL_TEXT_LINES + 1) * a->l.char_h + 4 * a->l.pad;
+    a->panel_top = height - panel_h - 2 * a->l.pad;
+    a->area_top = a->l.char_h + 2 * a->l.pad + 4 * a->l.pad;
+    a->area_bottom = a->panel_top - 4 * a->l.pad;
+    a->browser_x = width * 9 / 20;
+    a->browser_w = width - a->browser_x - 4 * a->l.pad;
+    a->window_w = width * 2 / 5;
+    a->window_h = (a->area_bottom - a->area_top) * 3 / 5;
+}
+
 void desktop_render(struct canvas *c, const struct desktop_state *st, const struct event_lines *events)
 {
-    struct layout l;
-    l.scale = c->width >= 1024 && c->height >= 600 ? 2 : 1;
-    l.char_w = canvas_char_width(l.scale);
-    l.char_h = canvas_char_height(l.scale);
-    l.pad = 3 * l.scale;
+    struct screen_areas a;
+    screen_areas(c->width, c->height, &a);
 
     canvas_fill_rect(c, 0, 0, c->width, c->height, st->wallpaper_rgb);
-    draw_top_bar(c, &l, st);
+    draw_top_bar(c, &a.l, st);
+    if (st->tab_count > 0)
+        draw_browser(c, &a.l, st, a.browser_x, a.area_top, a.browser_w, a.area_bottom - a.area_top);
+    draw_windows(c, &a.l, st, a.area_top, a.area_bottom);
+    draw_panels(c, &a.l, st, events, a.panel_top);
+    canvas_draw_pointer(c, st->cursor_x, st->cursor_y, a.l.scale);
+}
 
-    int panel_h = (PANEL_TEXT_LINES + 1) * l.char_h + 4 * l.pad;
-    int panel_top = c->height - panel_h - 2 * l.pad;
-    int area_top = l.char_h + 2 * l.pad + 4 * l.pad;
-    int area_bottom = panel_top - 4 * l.pad;
-
-    if (st->tab_count > 0) {
-        int bx = c->width * 9 / 20;
-        draw_browser(c, &l, st, bx, area_top, c->width - bx - 4 * l.pad, area_bottom - area_top);
+bool desktop_window_size(const struct desktop_state *st, const char *app_class, int *width, int *height)
+{
+    struct screen_areas a;
+    screen_areas(g_config.screen_width, g_config.screen_height, &a);
+    for (size_t i = st->window_count; i-- > 0;) {
+        if (strcasecmp(st->windows[i].app_class, app_class) == 0) {
+            *width = a.window_w;
+            *height = a.window_h;
+            return true;
+        }
     }
-    draw_windows(c, &l, st, area_top, area_bottom);
-    draw_panels(c, &l, st, events, panel_top);
-    canvas_draw_pointer(c, st->cursor_x, st->cursor_y, l.scale);
+    if (st->tab_count > 0 && (strcasecmp(app_class, "chromium") == 0 || strcasecmp(app_class, "google-chrome") == 0)) {
+        *width = a.browser_w;
+        *height = a.area_bottom - a.area_top;
+        return true;
+    }
+    return false;
 }
 
 /* ---- cached screenshot ---------------------------------------------------- */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "download.h"
 #include "form.h"
 #include "handler_common.h"
 #include "osworld_routes.h"
@@ -26,17 +27,17 @@ static void send_error_field(int fd, int status, const char *message)
     buffer_free(&json);
 }
 
-/* Sends `file` as an attachment with its exact size; streams in chunks. */
-static void send_file_contents(int fd, int file, const char *path, off_t size)
+void send_file_contents(int fd, int file, const char *path, off_t size, const char *content_type, bool attachment)
 {
-    char name[256], headers[400];
+    char name[256], headers[400] = "";
     handler_basename(path, name, sizeof name);
     for (char *c = name; *c; c++) {
         if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
             *c = '_';
     }
-    snprintf(headers, sizeof headers, "Content-Disposition: attachment; filename=\"%s\"\r\n", name);
-    if (!http_send_head(fd, 200, "application/octet-stream", size, headers))
+    if (attachment)
+        snprintf(headers, sizeof headers, "Content-Disposition: attachment; filename=\"%s\"\r\n", name);
+    if (!http_send_head(fd, 200, content_type, size, headers))
         return;
     char chunk[65536];
     off_t left = size;
@@ -81,7 +82,7 @@ void handle_file(int fd, const struct http_request *req)
         handler_errno_message(&message, err, path);
         send_error_field(fd, 500, buffer_cstr(&message));
     } else {
-        send_file_contents(fd, file, path, sb.st_size);
+        send_file_contents(fd, file, path, sb.st_size, "application/octet-stream", true);
     }
     if (file >= 0)
         close(file);
@@ -263,4 +264,46 @@ void handle_desktop_path(int fd, const struct http_request *req)
         send_error_field(fd, 404, "Unsupported operating system or desktop path not found");
     }
     free(desktop);
+}
+
+/* ---- /setup/download_file ---------------------------------------------------------- */
+
+#define DOWNLOAD_ATTEMPTS 3
+#define DOWNLOAD_TIMEOUT_SECONDS 300
+
+/* Like the real server: three attempts, a partial file removed, the size reported. */
+void handle_download_file(int fd, const struct http_request *req)
+{
+    struct json_value *body = handler_json_body(fd, req);
+    if (!body)
+        return;
+    const char *url = json_get_string(body, "url");
+    const char *raw = json_get_string(body, "path");
+    if (!url || !*url || !raw || !*raw) {
+        http_send_text(fd, 400, "Path or URL not supplied!");
+        json_free(body);
+        return;
+    }
+    char *path = expand_home(raw);
+    struct buffer error = BUFFER_INIT, message = BUFFER_INIT;
+    off_t size = 0;
+    bool fetched = false;
+    int err = make_parent_dirs(path);
+    if (err)
+        handler_errno_message(&error, err, path);
+    for (int attempt = 0; !err && !fetched && attempt < DOWNLOAD_ATTEMPTS; attempt++) {
+        buffer_clear(&error);
+        fetched = download_to_file(url, path, DOWNLOAD_TIMEOUT_SECONDS, &size, &error);
+    }
+    if (fetched) {
+        buffer_printf(&message, "File downloaded successfully: %lld bytes", (long long)size);
+        http_send_text(fd, 200, buffer_cstr(&message));
+    } else {
+        buffer_printf(&message, "Failed to download %s. No retries left. Error: %s", url, buffer_cstr(&error));
+        http_send_text(fd, 500, buffer_cstr(&message));
+    }
+    buffer_free(&error);
+    buffer_free(&message);
+    free(path);
+    json_free(body);
 }

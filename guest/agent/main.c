@@ -1,5 +1,7 @@
-/* deskpool-guest agent: serves the OSWorld in-VM protocol on port 5000 and a
- * Chrome-DevTools-like HTTP endpoint on port 9222 for the Deskpool test guest.
+/* deskpool-guest agent: serves the OSWorld in-VM protocol on port 5000, a
+ * Chrome-DevTools-like HTTP endpoint on port 9222 and a VLC HTTP interface
+ * stand-in on port 8080 for the Deskpool test guest, and draws the desktop on
+ * the VM's screen.
  * Every connection is handled in its own forked process; shared desktop state
  * lives in files (see state.h). */
 #define _GNU_SOURCE /* accept4 */
@@ -9,6 +11,7 @@
 #include <arpa/inet.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +22,14 @@
 
 #include "cdp_routes.h"
 #include "config.h"
+#include "display.h"
 #include "http.h"
 #include "osworld_routes.h"
 #include "state.h"
+#include "vlc_routes.h"
 
 #define MAX_CONCURRENT_CONNECTIONS 64
+#define LISTENERS 3
 
 typedef void (*connection_handler)(int fd, const struct http_request *req);
 
@@ -34,13 +40,17 @@ struct listener {
 };
 
 static volatile sig_atomic_t active_children;
+static volatile pid_t display_pid = -1;
 
 static void reap_children(int sig)
 {
     (void)sig;
     int saved = errno;
-    while (waitpid(-1, NULL, WNOHANG) > 0) {
-        if (active_children > 0)
+    pid_t pid;
+    while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+        if (pid == display_pid)
+            display_pid = -1; /* not a connection */
+        else if (active_children > 0)
             active_children--;
     }
     errno = saved;
@@ -130,9 +140,9 @@ static void announce(const char *console, const char *message)
 static void usage(const char *argv0)
 {
     fprintf(stderr,
-            "usage: %s [--bind ADDR] [--osworld-port N] [--cdp-port N] [--state-dir DIR]\n"
-            "          [--screen WxH] [--cmdline FILE] [--console DEV]\n"
-            "defaults: --bind 0.0.0.0 --osworld-port 5000 --cdp-port 9222\n"
+            "usage: %s [--bind ADDR] [--osworld-port N] [--cdp-port N] [--vlc-port N] [--state-dir DIR]\n"
+            "          [--screen WxH] [--cmdline FILE] [--console DEV] [--display vga|none]\n"
+            "defaults: --bind 0.0.0.0 --osworld-port 5000 --cdp-port 9222 --vlc-port 8080 --display none\n"
             "          --state-dir /var/lib/deskpool-guest --cmdline /proc/cmdline --console /dev/console\n",
             argv0);
 }
@@ -154,7 +164,8 @@ int main(int argc, char **argv)
     const char *cmdline = "/proc/cmdline";
     const char *console = "/dev/console";
     const char *screen = NULL;
-    int osworld_port = 5000, cdp_port = 9222;
+    bool draw_on_vga = false;
+    int osworld_port = 5000, cdp_port = 9222, vlc_port = 8080;
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -173,6 +184,8 @@ int main(int argc, char **argv)
             osworld_port = atoi(value);
         else if (strcmp(opt, "--cdp-port") == 0)
             cdp_port = atoi(value);
+        else if (strcmp(opt, "--vlc-port") == 0)
+            vlc_port = atoi(value);
         else if (strcmp(opt, "--state-dir") == 0)
             snprintf(g_config.state_dir, sizeof g_config.state_dir, "%s", value);
         else if (strcmp(opt, "--screen") == 0)
@@ -181,6 +194,8 @@ int main(int argc, char **argv)
             cmdline = value;
         else if (strcmp(opt, "--console") == 0)
             console = strcmp(value, "none") == 0 ? NULL : value;
+        else if (strcmp(opt, "--display") == 0 && (strcmp(value, "vga") == 0 || strcmp(value, "none") == 0))
+            draw_on_vga = strcmp(value, "vga") == 0;
         else {
             usage(argv[0]);
             return 2;
@@ -211,12 +226,21 @@ int main(int argc, char **argv)
     sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     sigaction(SIGCHLD, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (draw_on_vga) {
+        sigset_t block, previous;
+        sigemptyset(&block);
+        sigaddset(&block, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &block, &previous);
+        display_pid = display_start();
+        sigprocmask(SIG_SETMASK, &previous, NULL);
+    }
 
-    struct listener listeners[2] = {
+    struct listener listeners[LISTENERS] = {
         { osworld_port, -1, osworld_handle },
         { cdp_port, -1, cdp_handle },
+        { vlc_port, -1, vlc_handle },
     };
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < LISTENERS; i++) {
         listeners[i].fd = open_listener(bind_address, listeners[i].port);
         if (listeners[i].fd < 0) {
             fprintf(stderr, AGENT_NAME ": cannot listen on %s:%d: %s\n", bind_address, listeners[i].port,
@@ -225,25 +249,24 @@ int main(int argc, char **argv)
         }
     }
     char ready[160];
-    snprintf(ready, sizeof ready, AGENT_NAME ": agent listening on :%d and :%d (screen %dx%d)", osworld_port,
-             cdp_port, g_config.screen_width, g_config.screen_height);
+    snprintf(ready, sizeof ready, AGENT_NAME ": agent listening on :%d, :%d and :%d (screen %dx%d)", osworld_port,
+             cdp_port, vlc_port, g_config.screen_width, g_config.screen_height);
     announce(console, ready);
 
     for (;;) {
-        struct pollfd fds[2] = {
-            { listeners[0].fd, POLLIN, 0 },
-            { listeners[1].fd, POLLIN, 0 },
-        };
-        int n = poll(fds, 2, -1);
+        struct pollfd fds[LISTENERS];
+        for (size_t i = 0; i < LISTENERS; i++)
+            fds[i] = (struct pollfd){ listeners[i].fd, POLLIN, 0 };
+        int n = poll(fds, LISTENERS, -1);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             perror(AGENT_NAME ": poll");
             return 1;
         }
-        for (size_t i = 0; i < 2; i++) {
+        for (size_t i = 0; i < LISTENERS; i++) {
             if (fds[i].revents & POLLIN)
-                accept_one(&listeners[i], listeners, 2);
+                accept_one(&listeners[i], listeners, LISTENERS);
         }
     }
 }

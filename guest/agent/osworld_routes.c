@@ -9,111 +9,36 @@
 #include <unistd.h>
 
 #include "accessibility.h"
+#include "commands.h"
 #include "config.h"
 #include "desktop_render.h"
 #include "handler_common.h"
 #include "process.h"
-#include "pyautogui.h"
 #include "router.h"
 #include "state.h"
 
-#define DEFAULT_COMMAND_TIMEOUT 120.0
-#define MAX_COMMAND_TIMEOUT 3600.0
 #define WALLPAPER_HASH_MAX_BYTES (16u << 20)
 #define TERMINAL_LINES STATE_RECENT_EVENTS
 
 /* ---- /execute, /setup/execute ------------------------------------------------------ */
-
-static bool is_python(const char *program)
-{
-    char name[64];
-    handler_basename(program, name, sizeof name);
-    if (strcmp(name, "python") == 0 || strcmp(name, "python3") == 0)
-        return true;
-    return strncmp(name, "python3.", 8) == 0 && name[8] != '\0' && strspn(name + 8, "0123456789") == strlen(name + 8);
-}
-
-/* Returns the pyautogui code when `argv` is `python -c CODE` (directly, or as a
- * shell command string of exactly that form) and CODE uses pyautogui. */
-static const char *pyautogui_code(const struct argv_list *argv, struct argv_list *scratch)
-{
-    const struct argv_list *words = argv;
-    if (argv->count == 3 && strcmp(argv->items[0], "/bin/sh") == 0 && strcmp(argv->items[1], "-c") == 0) {
-        if (!shell_split(argv->items[2], scratch))
-            return NULL;
-        words = scratch;
-    }
-    if (words->count == 3 && is_python(words->items[0]) && strcmp(words->items[1], "-c") == 0 &&
-        pyautogui_code_detected(words->items[2]))
-        return words->items[2];
-    return NULL;
-}
-
-static void send_command_result(int fd, int returncode, const char *out, size_t out_len, const char *err,
-                                size_t err_len)
-{
-    struct buffer json = BUFFER_INIT;
-    buffer_append_str(&json, "{\"status\": \"success\", \"output\": ");
-    json_write_string(&json, out, out_len);
-    buffer_append_str(&json, ", \"error\": ");
-    json_write_string(&json, err, err_len);
-    buffer_printf(&json, ", \"returncode\": %d}", returncode);
-    http_send_json(fd, 200, &json);
-    buffer_free(&json);
-}
 
 static void handle_execute(int fd, const struct http_request *req)
 {
     struct json_value *body = handler_json_body(fd, req);
     if (!body)
         return;
-    struct argv_list argv, scratch;
-    argv_init(&scratch);
-    struct buffer error = BUFFER_INIT;
-    if (!handler_command_argv(body, false, &argv, &error)) {
-        http_send_json_error(fd, 400, buffer_cstr(&error));
-        goto out;
-    }
-    double timeout = json_get_number(body, "timeout", DEFAULT_COMMAND_TIMEOUT);
-    if (!(timeout > 0))
-        timeout = DEFAULT_COMMAND_TIMEOUT;
-    if (timeout > MAX_COMMAND_TIMEOUT)
-        timeout = MAX_COMMAND_TIMEOUT;
-
-    const char *code = pyautogui_code(&argv, &scratch);
-    if (code) {
-        int returncode = pyautogui_run(code, timeout, &error);
-        send_command_result(fd, returncode, "", 0, buffer_cstr(&error), error.len);
-        goto out;
-    }
-
-    struct process_result result;
-    process_run(argv.items, timeout, &result);
-    if (result.outcome == PROCESS_SPAWN_FAILED) {
-        handler_errno_message(&error, result.spawn_errno, argv.items[0]);
-        http_send_json_error(fd, 500, buffer_cstr(&error));
-    } else if (result.outcome == PROCESS_TIMED_OUT) {
-        /* Name the command as the client gave it (not the /bin/sh -c wrapper). */
-        struct buffer command = BUFFER_INIT;
-        const struct json_value *given = json_get(body, "command");
-        if (given->type == JSON_STRING)
-            buffer_append_str(&command, given->string);
-        else
-            argv_join(&argv, &command);
-        buffer_printf(&error, "Command '%s' timed out after %g seconds", buffer_cstr(&command), timeout);
-        buffer_free(&command);
-        http_send_json_error(fd, 500, buffer_cstr(&error));
+    struct command_outcome outcome;
+    command_execute(body, &outcome);
+    if (outcome.http_status != 200) {
+        http_send_json_error(fd, outcome.http_status, buffer_cstr(&outcome.message));
     } else {
-        if (result.truncated)
-            buffer_printf(&result.err, "\n[deskpool-guest: output truncated at %u bytes]\n", PROCESS_MAX_OUTPUT);
-        send_command_result(fd, result.returncode, result.out.data, result.out.len, result.err.data,
-                            result.err.len);
+        struct buffer json = BUFFER_INIT;
+        command_result_json(&outcome, "success", &json);
+        buffer_append_char(&json, '}');
+        http_send_json(fd, 200, &json);
+        buffer_free(&json);
     }
-    process_result_free(&result);
-out:
-    argv_free(&argv);
-    argv_free(&scratch);
-    buffer_free(&error);
+    command_outcome_free(&outcome);
     json_free(body);
 }
 
@@ -368,7 +293,8 @@ static void window_command(int fd, const struct http_request *req, bool close)
     } else if (!saved) {
         http_send_text(fd, 500, "could not save the desktop state");
     } else {
-        buffer_printf(&message, "Window %s successfully", close ? "closed" : "activated");
+        /* The real server's texts, period included. */
+        buffer_append_str(&message, close ? "Window closed successfully." : "Window activated successfully");
         http_send_text(fd, 200, buffer_cstr(&message));
     }
     buffer_free(&message);
@@ -490,6 +416,15 @@ static const struct route osworld_routes[] = {
     { "POST", "/setup/activate_window", false, handle_activate_window },
     { "POST", "/setup/close_window", false, handle_close_window },
     { "POST", "/setup/change_wallpaper", false, handle_change_wallpaper },
+    { "POST", "/setup/download_file", false, handle_download_file },
+    { "POST", "/execute_with_verification", false, handle_execute_with_verification },
+    { "POST", "/setup/execute_with_verification", false, handle_execute_with_verification },
+    { "POST", "/run_python", false, handle_run_python },
+    { "POST", "/run_bash_script", false, handle_run_bash_script },
+    { "POST", "/wallpaper", false, handle_wallpaper },
+    { "POST", "/window_size", false, handle_window_size },
+    { "POST", "/start_recording", false, handle_start_recording },
+    { "POST", "/end_recording", false, handle_end_recording },
     { "POST", "/setup/ballast", false, handle_ballast },
 };
 

@@ -136,9 +136,16 @@ static double monotonic_seconds(void)
 
 /* Prepares the child side and execs; never returns. Reports exec failure
  * through `error_fd` (close-on-exec, so success closes it silently). */
-static void exec_child(char *const argv[], int out_fd, int err_fd, int error_fd)
+static void exec_child(char *const argv[], int out_fd, int err_fd, int error_fd, const char *cwd)
 {
     setpgid(0, 0);
+    if (cwd && chdir(cwd) != 0) {
+        int e = errno;
+        if (write(error_fd, &e, sizeof e) < 0) {
+            /* nothing more we can do */
+        }
+        _exit(127);
+    }
     signal(SIGPIPE, SIG_DFL);
     signal(SIGCHLD, SIG_DFL);
     sigset_t none;
@@ -193,6 +200,14 @@ static void capture(int fd, struct buffer *into, bool *open_flag, bool *truncate
 
 void process_run(char *const argv[], double timeout_seconds, struct process_result *r)
 {
+    process_run_with(argv, timeout_seconds, NULL, r);
+}
+
+void process_run_with(char *const argv[], double timeout_seconds, const struct process_options *options,
+                      struct process_result *r)
+{
+    const char *cwd = options ? options->cwd : NULL;
+    bool merge = options && options->merge_stderr;
     memset(r, 0, sizeof *r);
     buffer_init(&r->out);
     buffer_init(&r->err);
@@ -223,7 +238,7 @@ void process_run(char *const argv[], double timeout_seconds, struct process_resu
     }
     pid_t pid = fork();
     if (pid == 0)
-        exec_child(argv, out_pipe[1], err_pipe[1], error_pipe[1]);
+        exec_child(argv, out_pipe[1], merge ? out_pipe[1] : err_pipe[1], error_pipe[1], cwd);
     close(out_pipe[1]);
     close(err_pipe[1]);
     close(error_pipe[1]);
@@ -339,7 +354,7 @@ int process_spawn_detached(char *const argv[])
             _exit(1);
         }
         if (grandchild == 0)
-            exec_child(argv, -1, -1, error_pipe[1]);
+            exec_child(argv, -1, -1, error_pipe[1], NULL);
         _exit(0);
     }
     close(error_pipe[1]);

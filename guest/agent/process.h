@@ -49,6 +49,14 @@ struct process_result {
 /* Runs argv[0] (searched in PATH) and waits for it, capturing stdout and stderr.
  * Standard input is /dev/null. The process group is killed on timeout. */
 void process_run(char *const argv[], double timeout_seconds, struct process_result *result);
+
+struct process_options {
+    const char *cwd;   /* working directory, or NULL to keep the agent's */
+    bool merge_stderr; /* stderr goes to `out` too, in order (err stays empty) */
+};
+/* process_run with options; a cwd that cannot be entered is a spawn failure. */
+void process_run_with(char *const argv[], double timeout_seconds, const struct process_options *options,
+                      struct process_result *result);
 void process_result_free(struct process_result *result);
 
 /* Starts argv in the background, detached from the agent (stdio on /dev/null).

@@ -576,7 +576,66 @@ bool pyautogui_code_detected(const char *code)
     return strstr(code, "pyautogui") != NULL;
 }
 
-int pyautogui_run(const char *code, double timeout_seconds, struct buffer *error)
+/* str() of a literal, as print() shows it (lists and tuples are not told apart). */
+static void print_value(struct buffer *out, const struct py_value *v, bool nested)
+{
+    switch (v->kind) {
+    case PY_NONE:
+        buffer_append_str(out, "None");
+        break;
+    case PY_BOOL:
+        buffer_append_str(out, v->boolean ? "True" : "False");
+        break;
+    case PY_NUMBER:
+        if (v->number == (double)(long long)v->number && v->number > -1e15 && v->number < 1e15)
+            buffer_printf(out, "%lld", (long long)v->number);
+        else
+            buffer_printf(out, "%.17g", v->number);
+        break;
+    case PY_STRING:
+    case PY_NAME:
+        if (nested)
+            buffer_append_char(out, '\'');
+        buffer_append(out, v->string, v->string_len);
+        if (nested)
+            buffer_append_char(out, '\'');
+        break;
+    case PY_LIST:
+        buffer_append_char(out, '[');
+        for (size_t i = 0; i < v->count; i++) {
+            if (i)
+                buffer_append_str(out, ", ");
+            print_value(out, &v->items[i], true);
+        }
+        buffer_append_char(out, ']');
+        break;
+    }
+}
+
+static void run_print(const struct py_call *call, struct buffer *output)
+{
+    const struct py_value *sep = py_call_arg(call, (size_t)-1, "sep");
+    const struct py_value *end = py_call_arg(call, (size_t)-1, "end");
+    bool first = true;
+    for (size_t i = 0; i < call->arg_count; i++) {
+        if (call->args[i].keyword)
+            continue;
+        if (!first) {
+            if (sep && sep->kind == PY_STRING)
+                buffer_append(output, sep->string, sep->string_len);
+            else
+                buffer_append_char(output, ' ');
+        }
+        first = false;
+        print_value(output, &call->args[i].value, false);
+    }
+    if (end && end->kind == PY_STRING)
+        buffer_append(output, end->string, end->string_len);
+    else
+        buffer_append_char(output, '\n');
+}
+
+int pyautogui_run(const char *code, double timeout_seconds, struct buffer *output, struct buffer *error)
 {
     struct py_script script;
     if (!pyscript_parse(code, &script, error))
@@ -588,6 +647,10 @@ int pyautogui_run(const char *code, double timeout_seconds, struct buffer *error
         if (strcmp(call->function, "time.sleep") == 0 || strcmp(call->function, "pyautogui.sleep") == 0) {
             if (!run_sleep(call, deadline, error))
                 returncode = 1;
+            continue;
+        }
+        if (strcmp(call->function, "print") == 0) {
+            run_print(call, output);
             continue;
         }
         if (strncmp(call->function, "pyautogui.", 10) != 0) {

@@ -372,6 +372,46 @@ static bool parse_sequence(struct parser *p, struct py_value *out, char close, i
     return true;
 }
 
+static bool parse_dotted_name(struct parser *p, struct buffer *out);
+
+/* The host facts a guest script may ask for, as the real guest would answer. */
+static const char *platform_constant(const char *function)
+{
+    if (strcmp(function, "platform.system") == 0)
+        return "Linux";
+    if (strcmp(function, "platform.machine") == 0)
+        return "x86_64";
+    return NULL;
+}
+
+/* A name in argument position: `pyautogui.X` (a tween function such as
+ * pyautogui.easeInQuad, passed by OSWorld's moveTo actions) or a constant call
+ * `platform.system()`. Variables and other expressions are not supported. */
+static bool parse_name_value(struct parser *p, struct py_value *out)
+{
+    int line = peek(p, 0)->line;
+    struct buffer name = BUFFER_INIT;
+    parse_dotted_name(p, &name);
+    const char *constant = platform_constant(buffer_cstr(&name));
+    if (constant && is_punct(peek(p, 0), '(') && is_punct(peek(p, 1), ')')) {
+        p->pos += 2;
+        out->kind = PY_STRING;
+        out->string = strdup(constant);
+        out->string_len = strlen(constant);
+        buffer_free(&name);
+        return out->string != NULL;
+    }
+    if (strncmp(buffer_cstr(&name), "pyautogui.", 10) == 0 && !is_punct(peek(p, 0), '(')) {
+        out->kind = PY_NAME;
+        out->string = name.data;
+        out->string_len = name.len;
+        return true;
+    }
+    buffer_free(&name);
+    syntax_error(p->error, line, "only literal arguments are supported (no variables or expressions)");
+    return false;
+}
+
 static bool parse_value(struct parser *p, struct py_value *out, int depth)
 {
     memset(out, 0, sizeof *out);
@@ -427,9 +467,9 @@ static bool parse_value(struct parser *p, struct py_value *out, int depth)
         return parse_sequence(p, out, ']', depth);
     if (is_punct(t, '('))
         return parse_sequence(p, out, ')', depth);
-    syntax_error(p->error, t->line,
-                 t->kind == TOK_NAME ? "only literal arguments are supported (no variables or expressions)"
-                                     : "invalid syntax");
+    if (t->kind == TOK_NAME)
+        return parse_name_value(p, out);
+    syntax_error(p->error, t->line, "invalid syntax");
     return false;
 }
 

@@ -2,7 +2,9 @@
  * `;`/newline separated statements made of imports (ignored), attribute
  * assignments to pyautogui settings (ignored), `pass`, and calls such as
  * `pyautogui.click(100, 200, button='right')` whose arguments are literals
- * (numbers, strings, True/False/None, lists and tuples of those). */
+ * (numbers, strings, True/False/None, lists and tuples of those), pyautogui
+ * attributes such as the tween `pyautogui.easeInQuad`, and the constant calls
+ * `platform.system()` / `platform.machine()`. */
 #ifndef DESKPOOL_PYSCRIPT_H
 #define DESKPOOL_PYSCRIPT_H
 
@@ -22,6 +24,7 @@ enum py_value_kind {
     PY_NUMBER,
     PY_STRING,
     PY_LIST, /* lists and tuples */
+    PY_NAME, /* a pyautogui attribute, e.g. a tween function; `string` holds its dotted name */
 };
 
 struct py_value {

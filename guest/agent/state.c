@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -474,4 +476,28 @@ void state_random_id(char out[STATE_ID_LEN + 1])
         out[2 * i + 1] = hex[bytes[i] & 15];
     }
     out[STATE_ID_LEN] = '\0';
+}
+
+int state_watch_open(void)
+{
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd >= 0 && inotify_add_watch(fd, g_config.state_dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+void state_watch_wait(int watch, int timeout_ms)
+{
+    if (watch < 0) {
+        usleep(200 * 1000);
+        return;
+    }
+    struct pollfd p = { watch, POLLIN, 0 };
+    if (poll(&p, 1, timeout_ms) > 0) {
+        char events[4096];
+        while (read(watch, events, sizeof events) > 0) {
+        }
+    }
 }

@@ -82,6 +82,13 @@ void state_remove_tab(struct desktop_state *state, size_t index);
 void state_type_text(struct desktop_state *state, const char *text, size_t len);
 void state_type_backspace(struct desktop_state *state);
 
+/* Change notification for processes that follow the desktop (the display, the
+ * recorder): an inotify descriptor on the state directory (-1 when inotify is
+ * unavailable), and a wait until the state may have changed or `timeout_ms`
+ * passed. The caller compares versions itself. */
+int state_watch_open(void);
+void state_watch_wait(int watch, int timeout_ms);
+
 /* Fills `out` with 32 random upper-case hex digits (a Chrome-style target id). */
 void state_random_id(char out[STATE_ID_LEN + 1]);
 

@@ -6,11 +6,12 @@
 #  - RAM_SIZE, CPU_CORES, DISK_SIZE (a sparse raw data disk in the /storage volume) and KVM are honoured;
 #    KVM=Y without a usable /dev/kvm exits with code 88, as qemus' proc.sh does;
 #  - ARGUMENTS is appended verbatim, last, to QEMU's command line;
-#  - guest ports 5000 (in-VM server) and 9222 (DevTools) answer on the same container ports.
+#  - guest ports 5000 (in-VM server) and 9222 (DevTools) answer on the same container ports;
+#  - 8006 is nginx with the VM's screen at /websockify: QEMU's VNC WebSocket (5700 inside), as in qemus' image.
 # Unlike the real image it boots with SeaBIOS instead of OVMF and uses QEMU user-mode networking instead of a
 # tap with NAT; like the real image's, the guest reaches whatever the container reaches (the provider's guest
 # firewall in the container's network namespace is what keeps it off the host and the other containers);
-# 8006 and 8080 serve placeholder pages.
+# / on 8006 is a plain page instead of the noVNC app, and 8080 serves a VLC status placeholder.
 set -eu
 
 RAM_SIZE="${RAM_SIZE:-1G}"
@@ -40,14 +41,14 @@ case "$KVM" in
     info "KVM acceleration" ;;
 esac
 
-# Placeholders so that the noVNC and VLC ports answer like the real image's.
-busybox httpd -p 8006 -h /srv/novnc
+# 8006: the VNC WebSocket behind nginx as in the real image; 8080: a VLC placeholder.
+nginx -c /etc/deskpool/nginx.conf
 busybox httpd -p 8080 -h /srv/vlc
 
 info "booting /boot.qcow2 (backing /System.qcow2) with RAM_SIZE=$RAM_SIZE CPU_CORES=$CPU_CORES DISK_SIZE=$DISK_SIZE"
 # shellcheck disable=SC2086 # accel and ARGUMENTS are word lists, as in qemus' entry.sh
 exec qemu-system-x86_64 -name test-desktop -nodefaults -machine q35 $accel -m "$RAM_SIZE" -smp "$CPU_CORES" \
-  -display none -serial stdio -monitor none \
+  -vga std -display none -vnc 127.0.0.1:0,websocket=127.0.0.1:5700 -serial stdio -monitor none \
   -drive file=/boot.qcow2,format=qcow2,if=none,id=boot -device virtio-blk-pci,drive=boot,bootindex=1 \
   -drive file=/storage/data.img,format=raw,if=none,id=data -device virtio-blk-pci,drive=data \
   -netdev user,id=net0,hostfwd=tcp::5000-:5000,hostfwd=tcp::9222-:9222 \

@@ -15,6 +15,7 @@ public enum ErrorCode {
     UNAUTHENTICATED(ErrorKind.UNAUTHENTICATED),
     FORBIDDEN(ErrorKind.FORBIDDEN),
     NOT_FOUND(ErrorKind.NOT_FOUND),
+    CONFLICT(ErrorKind.CONFLICT),
     NOT_READY(ErrorKind.UNAVAILABLE),
     VM_LOST(ErrorKind.EXTERNAL),
     QUOTA_EXCEEDED(ErrorKind.QUOTA),

@@ -10,6 +10,8 @@ public enum ErrorKind {
     NOT_FOUND,
     /** The caller may not do this (403). */
     FORBIDDEN,
+    /** The request does not fit the current state, e.g. a step before any reset (409). */
+    CONFLICT,
     /** The caller is over its quota (429). */
     QUOTA,
     /** Try again later: nothing free in time, a backend down (503). */

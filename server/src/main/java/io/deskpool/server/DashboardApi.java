@@ -16,16 +16,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The live dashboard ({@code /dashboard}), its data ({@code /v1/overview}) and the VNC viewer ({@code /window}). */
+/** The live dashboard ({@code /dashboard}), its data ({@code /v1/overview}) and OSWorld's viewer route ({@code /window}). */
 final class DashboardApi {
     private final ServerContext s;
     private final String dashboardHtml;
-    private final String windowHtml;
 
     DashboardApi(ServerContext s) {
         this.s = s;
         this.dashboardHtml = resource("dashboard.html");
-        this.windowHtml = resource("window.html");
     }
 
     void register(Javalin app) {
@@ -69,6 +67,7 @@ final class DashboardApi {
         ctx.json(body);
     }
 
+    /** OSWorld's docker_server viewer of an emulator: now the live view of the emulator's VM. */
     private void window(Context ctx) {
         String id = ctx.queryParam("emulator_id");
         if (id == null || id.isBlank()) {
@@ -77,16 +76,10 @@ final class DashboardApi {
         Caller caller = s.auth().identify(ctx);
         Lease lease = s.pool().lease(id).filter(l -> caller.mayActOn(l.token()))
                 .orElseThrow(() -> new DeskpoolException(ErrorCode.NOT_FOUND, "emulator '" + id + "' not found"));
-        var e = lease.vm().requireEndpoints();
-        if (e.vncPort() == 0) {
-            throw new DeskpoolException(ErrorCode.UNSUPPORTED, "this VM exposes no VNC viewer");
-        }
-        String host = s.views().advertisedHost(e);
-        ctx.html(windowHtml.replace("{{VNC_PORT}}", String.valueOf(e.vncPort()))
-                .replace("{{VNC_HOST}}", escape(host)).replace("{{EMULATOR_ID}}", escape(id)));
+        ctx.redirect("/vms/" + java.net.URLEncoder.encode(lease.vmId(), java.nio.charset.StandardCharsets.UTF_8) + "/view");
     }
 
-    private static String escape(String s) {
+    static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;").replace("'", "&#39;");
     }
 

@@ -7,12 +7,15 @@ import io.deskpool.core.pool.TokenQuotas;
 import io.deskpool.core.pool.VmPool;
 import io.deskpool.core.provider.ProviderRegistry;
 import io.deskpool.core.settings.CoreSettings;
+import io.deskpool.core.settings.SettingSource;
 import io.deskpool.core.settings.Settings;
 import io.deskpool.core.spi.HostSupport;
 import io.deskpool.core.spi.Provider;
 import io.deskpool.core.spi.ProviderContext;
 import io.deskpool.core.spi.ProviderFactory;
 import io.deskpool.server.doctor.StartupChecks;
+import io.deskpool.server.env.EnvApiSettings;
+import io.deskpool.server.env.EnvApis;
 import io.javalin.Javalin;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
@@ -38,6 +41,8 @@ public final class DeskpoolServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeskpoolServer.class);
 
     private final Javalin app;
+    private final Javalin envApp;
+    private final EnvApis env;
     private final VmPool pool;
     private final Provider provider;
     private final RequestLog requestLog;
@@ -46,9 +51,11 @@ public final class DeskpoolServer implements AutoCloseable {
     private final TokenRedactor labels;
     private boolean closed;
 
-    private DeskpoolServer(Javalin app, VmPool pool, Provider provider, RequestLog requestLog, boolean keepVms,
-                           String serverId, TokenRedactor labels) {
+    private DeskpoolServer(Javalin app, Javalin envApp, EnvApis env, VmPool pool, Provider provider, RequestLog requestLog,
+                           boolean keepVms, String serverId, TokenRedactor labels) {
         this.app = app;
+        this.envApp = envApp;
+        this.env = env;
         this.pool = pool;
         this.provider = provider;
         this.requestLog = requestLog;
@@ -66,6 +73,7 @@ public final class DeskpoolServer implements AutoCloseable {
         if (port > 65535) {
             throw settings.invalid(ServerSettings.PORT, String.valueOf(port), "a port number 0..65535");
         }
+        int envPort = envPort(settings, port);
         boolean requireToken = settings.bool(ServerSettings.REQUIRE_TOKEN);
         Optional<String> adminToken = settings.optionalString(ServerSettings.ADMIN_TOKEN);
         Map<String, Integer> configured = TokenQuotas.parse(settings.string(ServerSettings.TOKENS));
@@ -91,6 +99,8 @@ public final class DeskpoolServer implements AutoCloseable {
         Provider provider = factory.create(new ProviderContext(serverId, settings, state.root(), clock));
         VmPool pool = null;
         RequestLog requestLog = null;
+        EnvApis env = null;
+        Javalin app = null;
         try {
             PoolConfig poolConfig = PoolConfig.from(settings, provider);
             pool = new VmPool(provider, poolConfig, tokens.quotas(), clock);
@@ -108,14 +118,31 @@ public final class DeskpoolServer implements AutoCloseable {
             ServerContext ctx = new ServerContext(pool, auth, tokens,
                     new Views(settings.string(ServerSettings.PUBLIC_HOST), clock), requestLog, new HostStats(), clock,
                     clock.instant(), serverId, startWait, maxWait);
-            Javalin app = createApp(ctx, metrics, maxBody);
-            new io.deskpool.server.env.EnvApi(pool, ctx.auth()::client, settings, clock).register(app);
+            env = new EnvApis(pool, settings, clock, new EnvApis.Callers(auth::client, c -> auth.identify(c).token(),
+                    requireToken, tokens::isKnown), ctx.views()::advertisedHost, maxWait);
+            app = createApp(ctx, metrics, maxBody);
+            env.registerMain(app);
             app.start(host, port);
-            DeskpoolServer server = new DeskpoolServer(app, pool, provider, requestLog, keepVms, serverId, labels);
+            Javalin envApp = null;
+            if (envPort >= 0) {
+                envApp = baseApp(ctx, maxBody);
+                new ApiDocs().register(envApp);
+                env.registerEnvListener(envApp);
+                envApp.start(host, envPort);
+                log.info("Remote env API (ARPO/ENVS /env/*, /health, /docs) also on http://{}:{}", host, envApp.port());
+            }
+            DeskpoolServer server = new DeskpoolServer(app, envApp, env, pool, provider, requestLog, keepVms, serverId,
+                    labels);
             log.info("Deskpool is serving on http://{}:{} — dashboard http://{}:{}/dashboard",
                     host, server.port(), displayHost(host), server.port());
             return server;
         } catch (RuntimeException e) {
+            if (app != null) {
+                app.stop();
+            }
+            if (env != null) {
+                env.close();
+            }
             if (pool != null) {
                 pool.close(!keepVms, Duration.ofMinutes(2));
             }
@@ -127,7 +154,37 @@ public final class DeskpoolServer implements AutoCloseable {
         }
     }
 
+    /**
+     * ENV_PORT: -1 for off (0), the port otherwise; when PORT is 0 (tests, embedding) and ENV_PORT is not set it is
+     * 0 too, any free port, so such servers never fight over 15001.
+     */
+    private static int envPort(Settings settings, int port) {
+        if (port == 0 && settings.source(EnvApiSettings.ENV_PORT) == SettingSource.DEFAULT) {
+            return 0;
+        }
+        int envPort = settings.integer(EnvApiSettings.ENV_PORT, 0);
+        if (envPort > 65535) {
+            throw settings.invalid(EnvApiSettings.ENV_PORT, String.valueOf(envPort), "a port number 0..65535 (0 = off)");
+        }
+        if (envPort != 0 && envPort == port) {
+            throw settings.invalid(EnvApiSettings.ENV_PORT, String.valueOf(envPort), "a port other than PORT (0 = off)");
+        }
+        return envPort == 0 ? -1 : envPort;
+    }
+
     private static Javalin createApp(ServerContext ctx, PoolMetrics metrics, int maxBody) {
+        Javalin app = baseApp(ctx, maxBody);
+        new LegacyApi(ctx).register(app);
+        new LeaseApi(ctx).register(app);
+        new DashboardApi(ctx).register(app);
+        new LiveViewApi(ctx).register(app);
+        new ApiDocs().register(app);
+        app.get("/metrics", c -> c.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+        return app;
+    }
+
+    /** A Javalin with the server's JSON, limits, request log and error mapping, and no routes yet. */
+    private static Javalin baseApp(ServerContext ctx, int maxBody) {
         Javalin app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = maxBody;
@@ -144,9 +201,15 @@ public final class DeskpoolServer implements AutoCloseable {
                 files.directory = "META-INF/resources/webjars";
                 files.location = Location.CLASSPATH;
             });
+            config.staticFiles.add(files -> {
+                files.hostedPath = "/novnc";
+                files.directory = "io/deskpool/server/novnc";
+                files.location = Location.CLASSPATH;
+            });
             config.requestLogger.http((c, ms) -> {
                 String path = c.path();
-                if (path.equals("/v1/overview") || path.startsWith("/webjars") || path.equals("/metrics")) {
+                if (path.equals("/v1/overview") || path.startsWith("/webjars") || path.startsWith("/novnc")
+                        || path.equals("/metrics")) {
                     return;
                 }
                 ctx.requestLog().add(new RequestLog.Entry(Instant.now().toString(), c.method().name(),
@@ -155,11 +218,6 @@ public final class DeskpoolServer implements AutoCloseable {
             });
         });
         ErrorResponses.install(app, c -> RequestLog.loggedPath(c, ctx.tokens().labels()));
-        new LegacyApi(ctx).register(app);
-        new LeaseApi(ctx).register(app);
-        new DashboardApi(ctx).register(app);
-        new ApiDocs().register(app);
-        app.get("/metrics", c -> c.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
         return app;
     }
 
@@ -169,6 +227,11 @@ public final class DeskpoolServer implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    /** The ENV_PORT listener's port, empty when it is off. */
+    public java.util.OptionalInt envPort() {
+        return envApp == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(envApp.port());
     }
 
     public VmPool pool() {
@@ -193,6 +256,10 @@ public final class DeskpoolServer implements AutoCloseable {
         closed = true;
         log.info("Stopping: HTTP first, then the pool ({})", keepVms ? "keeping VMs for the next start" : "destroying its VMs");
         app.stop();
+        if (envApp != null) {
+            envApp.stop();
+        }
+        env.close();
         pool.close(!keepVms, Duration.ofMinutes(2));
         provider.close();
         requestLog.close();

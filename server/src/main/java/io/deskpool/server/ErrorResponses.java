@@ -58,6 +58,7 @@ final class ErrorResponses {
             case UNAUTHENTICATED -> 401;
             case FORBIDDEN -> 403;
             case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
             case QUOTA -> 429;
             case UNAVAILABLE -> 503;
             case EXTERNAL -> 502;

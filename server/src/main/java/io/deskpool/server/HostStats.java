@@ -10,9 +10,13 @@ final class HostStats {
     private static final long MAX_AGE_NANOS = 1_000_000_000L;
 
     private final com.sun.management.OperatingSystemMXBean os;
-    private volatile Reading last = new Reading(-1, -1, Long.MIN_VALUE);
+    /** Null until the first reading: nanoTime has no "long ago" value whose difference cannot overflow. */
+    private volatile Reading last;
 
     private record Reading(double cpuPercent, double memoryPercent, long atNanos) {
+        boolean freshAt(long now) {
+            return now - atNanos < MAX_AGE_NANOS;
+        }
     }
 
     HostStats() {
@@ -31,12 +35,12 @@ final class HostStats {
     private Reading current() {
         Reading r = last;
         long now = System.nanoTime();
-        if (now - r.atNanos() < MAX_AGE_NANOS) {
+        if (r != null && r.freshAt(now)) {
             return r;
         }
         synchronized (this) {
             r = last;
-            if (now - r.atNanos() < MAX_AGE_NANOS) {
+            if (r != null && r.freshAt(now)) {
                 return r;
             }
             double load = os.getCpuLoad();

@@ -22,6 +22,13 @@ import java.util.List;
 final class ImagePullCommand {
     private static final String USAGE = "Usage: java -jar deskpool.jar image pull [--os ubuntu|windows] [--dest DIR]"
             + " [--url URL] [--keep-archive]";
+    private static final String HELP = USAGE + """
+
+            Downloads OSWorld's VM image (resumable), unzips it, checks the qcow2 header and prints PATH_TO_VM=... last.
+              --os ubuntu|windows  which image (default ubuntu)
+              --dest DIR           where to put it (default IMAGE_DIR)
+              --url URL            download from this URL instead (default: under HF_ENDPOINT)
+              --keep-archive       keep the .zip after unzipping""";
 
     private ImagePullCommand() {
     }
@@ -44,6 +51,10 @@ final class ImagePullCommand {
             String a = args.get(i);
             boolean hasValue = i + 1 < args.size();
             switch (a) {
+                case "--help", "-h" -> {
+                    out.println(HELP);
+                    return 0;
+                }
                 case "--os" -> {
                     if (!hasValue || OsImage.byKey(args.get(i + 1)).isEmpty()) {
                         err.println("--os must be ubuntu or windows\n" + USAGE);

@@ -34,7 +34,8 @@ class EnvExampleTest {
         String example = Files.readString(envExample());
         List<Setting> all = new ArrayList<>(CoreSettings.ALL);
         all.addAll(ServerSettings.ALL);
-        all.addAll(io.deskpool.server.env.EnvSettings.ALL);
+        all.addAll(io.deskpool.env.EnvSettings.ALL);
+        all.addAll(io.deskpool.server.env.EnvApiSettings.ALL);
         all.addAll(io.deskpool.server.image.ImageSettings.ALL);
         for (ProviderFactory f : ProviderRegistry.load().factories()) {
             all.addAll(f.settings());

@@ -94,6 +94,16 @@ class ImagePullCommandTest {
     }
 
     @Test
+    void help_prints_the_options_downloads_nothing_and_succeeds() throws IOException {
+        Run run = pull("--help");
+
+        assertThat(run.status()).isZero();
+        assertThat(run.out()).contains("Usage: java -jar deskpool.jar image pull", "--os ubuntu|windows", "--dest DIR",
+                "--url URL", "--keep-archive").doesNotContain("Unknown option");
+        assertThat(hf.ranges()).isEmpty();
+    }
+
+    @Test
     void a_second_run_with_the_image_present_does_nothing_and_says_so() {
         assertThat(pull().status()).isZero();
 

@@ -6,14 +6,18 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Where a VM's services answer: one host and the ports of the in-VM server (guest port 5000), Chrome's
- * DevTools endpoint (9222), the noVNC web viewer (8006) and VLC's HTTP interface (8080). A port is 0 when
- * the backend does not expose that service.
+ * DevTools endpoint (9222), the VNC viewer (noVNC on 8006 in OSWorld's Docker image) and VLC's HTTP interface
+ * (8080). A port is 0 when the backend does not expose that service. {@code vncWebSocketPath} is where the VNC
+ * WebSocket answers on {@code vncPort}: noVNC's {@code /websockify} behind the images' web servers, {@code /} on
+ * QEMU's own WebSocket listener.
  */
-public record VmEndpoints(String host, int serverPort, int cdpPort, int vncPort, int vlcPort) {
+public record VmEndpoints(String host, int serverPort, int cdpPort, int vncPort, int vlcPort, String vncWebSocketPath) {
     public static final int GUEST_SERVER_PORT = 5000;
     public static final int GUEST_CDP_PORT = 9222;
     public static final int GUEST_VNC_PORT = 8006;
     public static final int GUEST_VLC_PORT = 8080;
+    /** The WebSocket path of noVNC's websockify (also behind the OSWorld Docker image's nginx). */
+    public static final String NOVNC_WEBSOCKET_PATH = "/websockify";
 
     public VmEndpoints {
         requireNonNull(host, "host is null");
@@ -24,6 +28,15 @@ public record VmEndpoints(String host, int serverPort, int cdpPort, int vncPort,
         checkPort("cdpPort", cdpPort);
         checkPort("vncPort", vncPort);
         checkPort("vlcPort", vlcPort);
+        requireNonNull(vncWebSocketPath, "vncWebSocketPath is null");
+        if (!vncWebSocketPath.startsWith("/")) {
+            throw new IllegalArgumentException("vncWebSocketPath must start with '/', got '" + vncWebSocketPath + "'");
+        }
+    }
+
+    /** Endpoints whose VNC WebSocket is noVNC's ({@link #NOVNC_WEBSOCKET_PATH}). */
+    public VmEndpoints(String host, int serverPort, int cdpPort, int vncPort, int vlcPort) {
+        this(host, serverPort, cdpPort, vncPort, vlcPort, NOVNC_WEBSOCKET_PATH);
     }
 
     /** The guest's own ports on a host that reaches the guest directly (an EC2 private IP, a VMware guest IP). */
@@ -39,12 +52,23 @@ public record VmEndpoints(String host, int serverPort, int cdpPort, int vncPort,
         return uri(cdpPort, path);
     }
 
+    /** The VNC WebSocket ({@code ws://host:vncPort/path}). */
+    public URI vncWebSocketUri() {
+        if (vncPort == 0) {
+            throw new IllegalStateException("this VM does not expose VNC");
+        }
+        return URI.create("ws://" + bracketed() + ":" + vncPort + vncWebSocketPath);
+    }
+
     public URI uri(int port, String path) {
         if (port == 0) {
             throw new IllegalStateException("this VM does not expose that service");
         }
-        String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-        return URI.create("http://" + h + ":" + port + (path.startsWith("/") ? path : "/" + path));
+        return URI.create("http://" + bracketed() + ":" + port + (path.startsWith("/") ? path : "/" + path));
+    }
+
+    private String bracketed() {
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
     private static void checkPort(String name, int port) {

@@ -63,7 +63,7 @@ class StartScriptTest {
                 "Subnet:          subnet-0abc (IMDS)",
                 "Security groups: sg-0aaa,sg-0bbb (IMDS)",
                 "Would run:       PROVIDER=aws AWS_REGION=us-east-1 AWS_SUBNET_ID=subnet-0abc "
-                        + "AWS_SECURITY_GROUP_ID=sg-0aaa,sg-0bbb java -jar ");
+                        + "AWS_SECURITY_GROUP_ID=sg-0aaa,sg-0bbb ENV_PORT=15001 ENV_ALLOW_FROM=127.0.0.0/8,::1/128 java -jar ");
         assertThat(imds.requests()).first().isEqualTo("PUT /latest/api/token -> 200");
         assertThat(imds.requests()).contains("GET /latest/meta-data/placement/region -> 200",
                 "GET /latest/meta-data/network/interfaces/macs/" + MAC + "/security-group-ids -> 200");
@@ -74,12 +74,12 @@ class StartScriptTest {
     void values_in_the_environment_win_and_the_metadata_service_is_not_asked() throws Exception {
         imds.withHost("us-east-1", MAC, "subnet-imds", "sg-imds");
 
-        Run r = run(Map.of("AWS_REGION", "ap-east-1", "AWS_SUBNET_ID", "subnet-env", "AWS_SECURITY_GROUP_ID", "sg-env"),
-                "--dry-run");
+        Run r = run(Map.of("AWS_REGION", "ap-east-1", "AWS_SUBNET_ID", "subnet-env", "AWS_SECURITY_GROUP_ID", "sg-env",
+                "ENV_ALLOW_FROM", "10.100.4.0/24"), "--dry-run");
 
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("Region:          ap-east-1 (environment)", "subnet-env (environment)",
-                "sg-env (environment)");
+                "sg-env (environment)", "10.100.4.0/24 (environment)");
         assertThat(imds.requests()).isEmpty();
     }
 
@@ -135,12 +135,37 @@ class StartScriptTest {
     }
 
     @Test
+    void trainers_in_this_hosts_vpc_may_call_the_env_api_on_15001_without_a_token() throws Exception {
+        imds.withHost("us-east-1", MAC, "subnet-0abc", "sg-0aaa")
+                .put("network/interfaces/macs/" + MAC + "/vpc-ipv4-cidr-blocks", "172.31.0.0/16\n10.100.0.0/16");
+
+        Run r = run(Map.of(), "--dry-run");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Env API port:    15001",
+                "Env callers:     127.0.0.0/8,::1/128,172.31.0.0/16,10.100.0.0/16 (loopback and this VPC, IMDS) "
+                        + "may send no token: a generated token",
+                "ENV_PORT=15001 ENV_ALLOW_FROM=127.0.0.0/8,::1/128,172.31.0.0/16,10.100.0.0/16 java -jar ");
+    }
+
+    @Test
+    void with_tokens_but_no_anonymous_token_it_warns_that_token_less_trainers_get_401() throws Exception {
+        imds.withHost("us-east-1", MAC, "subnet-0abc", "sg-0aaa");
+
+        Run r = run(Map.of("TOKENS", "alice:4"), "--dry-run");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("ENV_ANONYMOUS_TOKEN is not, so callers without a token get 401");
+    }
+
+    @Test
     void without_dry_run_it_starts_the_server_with_provider_aws_and_the_values_exported() throws Exception {
         imds.withHost("us-east-1", MAC, "subnet-0abc", "sg-0aaa");
         Path bin = Files.createDirectories(dir.resolve("bin"));
         Path fakeJava = bin.resolve("java");
         Files.writeString(fakeJava, "#!/bin/bash\necho \"stand-in java: PROVIDER=$PROVIDER AWS_REGION=$AWS_REGION "
-                + "AWS_SUBNET_ID=$AWS_SUBNET_ID AWS_SECURITY_GROUP_ID=$AWS_SECURITY_GROUP_ID args: $*\"\n");
+                + "AWS_SUBNET_ID=$AWS_SUBNET_ID AWS_SECURITY_GROUP_ID=$AWS_SECURITY_GROUP_ID args: $*\"\n"
+                + "echo \"env: ENV_PORT=$ENV_PORT anonymous=${ENV_ANONYMOUS_TOKEN:0:8} tokens=${TOKENS:0:8}\"\n");
         Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path jar = Files.writeString(dir.resolve("deskpool.jar"), "not a real jar", StandardCharsets.UTF_8);
 
@@ -148,6 +173,7 @@ class StartScriptTest {
 
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("stand-in java: PROVIDER=aws AWS_REGION=us-east-1 AWS_SUBNET_ID=subnet-0abc "
-                + "AWS_SECURITY_GROUP_ID=sg-0aaa args: -jar " + jar + " serve");
+                + "AWS_SECURITY_GROUP_ID=sg-0aaa args: -jar " + jar + " serve",
+                "env: ENV_PORT=15001 anonymous=trainer- tokens=trainer-");
     }
 }

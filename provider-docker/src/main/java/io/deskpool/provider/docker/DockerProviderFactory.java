@@ -16,6 +16,7 @@ import io.deskpool.core.spi.ProviderFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import java.util.Optional;
 
 /** Registers the docker provider: OSWorld's Docker+QEMU image on a Docker engine. */
 public final class DockerProviderFactory implements ProviderFactory {
+    private static final Path DEV_KVM = Path.of("/dev/kvm");
     private static final Logger log = LoggerFactory.getLogger(DockerProviderFactory.class);
     private static final int DEFAULT_RAM_MB = 4096;
     private static final String DEFAULT_DATA_ROOT = "/var/lib/docker";
@@ -91,7 +93,10 @@ public final class DockerProviderFactory implements ProviderFactory {
         }
     }
 
-    /** Checks the settings and that the engine answers; fails with INVALID_SETTING or PROVIDER_UNAVAILABLE. */
+    /**
+     * Checks the settings, that the engine answers and, with DOCKER_KVM=on, that a local engine's host has
+     * {@code /dev/kvm}; fails with INVALID_SETTING or PROVIDER_UNAVAILABLE.
+     */
     @Override
     public Provider create(ProviderContext context) {
         DockerConfig config = DockerConfig.from(context.settings());
@@ -101,6 +106,7 @@ public final class DockerProviderFactory implements ProviderFactory {
         }
         DockerEngine engine = DockerEngine.connect(config);
         try {
+            requireKvmDeviceWhenForced(config, engine.host(), DEV_KVM);
             String version = engine.version();
             log.info("Docker provider: engine {} at {}, image {}, disk {}, ports published on {}, fast revert {}",
                     version, engine.host(), config.image(), config.pathToVm(), config.bindAddress(),
@@ -110,6 +116,19 @@ public final class DockerProviderFactory implements ProviderFactory {
             throw e;
         }
         return new DockerProvider(config, context, engine);
+    }
+
+    /**
+     * DOCKER_KVM=on hands every container {@code /dev/kvm}; on a host without it the engine refuses each VM with
+     * an error 500 that names neither the setting nor the fix, so the start stops here instead. (A remote engine's
+     * host cannot be looked at from here; its containers will say.)
+     */
+    static void requireKvmDeviceWhenForced(DockerConfig config, String engineHost, Path devKvm) {
+        if (config.kvm() == DockerConfig.KvmMode.ON && engineHost.startsWith("unix:") && !Files.exists(devKvm)) {
+            throw new DeskpoolException(ErrorCode.PROVIDER_UNAVAILABLE, DockerSettings.KVM.name() + "=on but " + devKvm
+                    + " does not exist on this host, so no VM could start: set " + DockerSettings.KVM.name()
+                    + "=auto (KVM when it works, else software emulation) or off, or enable KVM on this host");
+        }
     }
 
     private static String isolationMissing(String why) {

@@ -98,4 +98,28 @@ class DockerConfigTest {
             assertThat(e.getMessage()).contains(name);
         });
     }
+
+    @Test
+    void kvm_on_is_refused_at_start_when_the_local_host_has_no_kvm_device(@TempDir Path dir) throws Exception {
+        DockerConfig on = DockerConfig.from(settings(Map.of("DOCKER_KVM", "on")));
+
+        assertThatThrownBy(() -> DockerProviderFactory.requireKvmDeviceWhenForced(on, "unix:///var/run/docker.sock",
+                dir.resolve("kvm"))).isInstanceOf(DeskpoolException.class).hasMessageContaining("DOCKER_KVM=on");
+    }
+
+    @Test
+    void kvm_on_starts_when_the_device_exists_or_the_engine_is_remote(@TempDir Path dir) throws Exception {
+        DockerConfig on = DockerConfig.from(settings(Map.of("DOCKER_KVM", "on")));
+        Path device = Files.createFile(dir.resolve("kvm"));
+
+        DockerProviderFactory.requireKvmDeviceWhenForced(on, "unix:///var/run/docker.sock", device);
+        DockerProviderFactory.requireKvmDeviceWhenForced(on, "tcp://10.0.0.5:2376", dir.resolve("missing"));
+    }
+
+    @Test
+    void kvm_auto_never_needs_the_device(@TempDir Path dir) throws Exception {
+        DockerConfig auto = DockerConfig.from(settings(Map.of("DOCKER_KVM", "auto")));
+
+        DockerProviderFactory.requireKvmDeviceWhenForced(auto, "unix:///var/run/docker.sock", dir.resolve("missing"));
+    }
 }

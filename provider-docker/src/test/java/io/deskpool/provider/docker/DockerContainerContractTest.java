@@ -1,5 +1,7 @@
 package io.deskpool.provider.docker;
 
+import io.deskpool.core.DeskpoolException;
+import io.deskpool.core.ErrorCode;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Device;
 import com.github.dockerjava.api.model.ExposedPort;
@@ -9,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -16,6 +19,9 @@ import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * How a VM container is created (the OSWorld image's contract), checked on the real engine without waiting
@@ -77,9 +83,23 @@ class DockerContainerContractTest {
 
     @Test
     void kvm_on_passes_the_kvm_device_and_drops_the_flag_that_blocks_snapshots() {
+        assumeTrue(Files.exists(Path.of("/dev/kvm")), "skipped: this host has no /dev/kvm, and DOCKER_KVM=on "
+                + "needs one (kvm_on_without_a_kvm_device_stops_the_provider_start covers that case)");
         InspectContainerResponse c = launchAndInspect(Map.of("DOCKER_KVM", "on"));
         assertThat(c.getConfig().getEnv()).contains("KVM=Y", "CPU_FLAGS=-invtsc");
         assertThat(devices(c)).contains("/dev/kvm");
+    }
+
+    @Test
+    void kvm_on_without_a_kvm_device_stops_the_provider_start() {
+        assumeFalse(Files.exists(Path.of("/dev/kvm")), "skipped: this host has /dev/kvm "
+                + "(kvm_on_passes_the_kvm_device_and_drops_the_flag_that_blocks_snapshots covers that case)");
+
+        assertThatThrownBy(() -> create(Map.of("DOCKER_KVM", "on")))
+                .isInstanceOfSatisfying(DeskpoolException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.PROVIDER_UNAVAILABLE);
+                    assertThat(e.getMessage()).contains("DOCKER_KVM=on", "/dev/kvm does not exist", "DOCKER_KVM=auto");
+                });
     }
 
     @Test

@@ -7,15 +7,19 @@ import io.deskpool.core.spi.ResourceStats;
 import io.deskpool.core.spi.RevertPath;
 import io.deskpool.core.spi.RevertResult;
 import io.deskpool.core.spi.VmEndpoints;
+import io.deskpool.core.testing.ScreenMatch;
+import io.deskpool.core.testing.VncScreen;
 import io.deskpool.core.spi.VmHandle;
 import io.deskpool.core.spi.VmLabels;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
+import javax.imageio.ImageIO;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,6 +44,32 @@ class DockerProviderLifecycleTest {
             provider.close();
         }
         TestDesktop.removeAllOf(owner);
+    }
+
+    @Test
+    void every_published_port_is_a_reachable_service_and_the_vnc_one_shows_the_guests_screen() throws Exception {
+        provider = create(Map.of());
+        VmHandle vm = provider.awaitReady(provider.launch("vm-" + UUID.randomUUID().toString().substring(0, 8),
+                provider.baseSpec()), READY);
+        VmEndpoints ep = vm.requireEndpoints();
+        assertThat(TestDesktop.execute(ep, "python -c \"import pyautogui; pyautogui.moveTo(200, 500)\"").returncode())
+                .isZero();
+        BufferedImage screenshot = ImageIO.read(ep.serverUri("/screenshot").toURL());
+
+        assertThat(status(ep.uri(ep.cdpPort(), "/json/version"))).isEqualTo(200);
+        assertThat(status(ep.uri(ep.vlcPort(), "/requests/status.xml"))).isEqualTo(200);
+        assertThat(ep.vncWebSocketUri().getPath()).isEqualTo("/websockify");
+        assertThat(ScreenMatch.eventually(() -> {
+            try (VncScreen screen = VncScreen.connect(ep.vncWebSocketUri(), Duration.ofSeconds(20))) {
+                return screen.frame();
+            }
+        }, screenshot, Duration.ofSeconds(20))).as("pixels differing from /screenshot").isZero();
+        provider.destroy(vm);
+    }
+
+    private static int status(java.net.URI uri) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(20)).build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     @Test

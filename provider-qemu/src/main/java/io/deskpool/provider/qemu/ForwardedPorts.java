@@ -61,8 +61,4 @@ record ForwardedPorts(int server, int cdp, int vlc) {
         return forwards().stream().map(f -> "tcp:" + h + ":" + f.hostPort() + "-:" + f.guestPort()).toList();
     }
 
-    /** noVNC (8006) belongs to the Docker image's web viewer, which a bare QEMU does not run: not exposed. */
-    VmEndpoints endpoints(String host) {
-        return new VmEndpoints(host, server, cdp, 0, vlc);
-    }
 }

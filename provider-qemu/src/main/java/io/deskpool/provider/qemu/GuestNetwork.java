@@ -18,6 +18,9 @@ interface GuestNetwork {
     /** The -netdev/-device arguments for QEMU's command line. */
     List<String> qemuArgs(ForwardedPorts ports);
 
+    /** The -vnc arguments: QEMU's VNC WebSocket where the host reaches it on {@code vnc}'s port. */
+    List<String> vncArgs(VncDisplay vnc, VmDirectory dir);
+
     /** The command that runs {@code qemuCommand} (which already holds {@link #qemuArgs}) with this network. */
     List<String> launchCommand(List<String> qemuCommand, VmDirectory dir) throws IOException;
 
@@ -26,7 +29,7 @@ interface GuestNetwork {
      *
      * @throws PortTakenException when another process holds one of the host ports (the start is retried)
      */
-    void attach(VmDirectory dir, long qemuPid, ForwardedPorts ports) throws IOException;
+    void attach(VmDirectory dir, long qemuPid, ForwardedPorts ports, VncDisplay vnc) throws IOException;
 
     /** Whether what {@link #attach} started still runs (a VM adopted after a restart needs it). */
     boolean attached(VmDirectory dir);

@@ -69,7 +69,7 @@ final class GuestNetworks {
             return true;
         }
         try {
-            network.attach(dir, qemuPid, record.ports());
+            network.attach(dir, qemuPid, record.ports(), record.vnc());
             log.info("VM {} from an earlier run: its network helper was gone and was started again", dir.vmId());
             return true;
         } catch (IOException e) {

@@ -37,7 +37,12 @@ final class HostGuestNetwork implements GuestNetwork {
     }
 
     @Override
-    public void attach(VmDirectory dir, long qemuPid, ForwardedPorts ports) {
+    public List<String> vncArgs(VncDisplay vnc, VmDirectory dir) {
+        return vnc.args(dir.vncSocket(), bindHost, vnc.webSocketPort());
+    }
+
+    @Override
+    public void attach(VmDirectory dir, long qemuPid, ForwardedPorts ports, VncDisplay vnc) {
     }
 
     @Override

@@ -34,8 +34,9 @@ import static java.util.Objects.requireNonNull;
 final class IsolatedGuestNetwork implements GuestNetwork {
     static final String NAME = "isolated";
     private static final Duration HELPER_STOP_GRACE = Duration.ofSeconds(3);
-    /** SLIRP's forwarding listeners in the namespace answer from the guest ports' numbers. */
-    static final GuestFirewall.Replies REPLIES = new GuestFirewall.FromPorts(ForwardedPorts.GUEST_PORTS);
+    /** SLIRP's forwarding listeners in the namespace answer from the guest ports' numbers, QEMU's VNC from its own. */
+    static final GuestFirewall.Replies REPLIES = new GuestFirewall.FromPorts(java.util.stream.Stream.concat(
+            ForwardedPorts.GUEST_PORTS.stream(), java.util.stream.Stream.of(VncDisplay.NAMESPACE_PORT)).toList());
 
     /**
      * $1 iptables-restore, $2 rules, $3 mount, $4 resolv.conf, $5 the helper's pid file, then QEMU's command. QEMU
@@ -153,8 +154,15 @@ final class IsolatedGuestNetwork implements GuestNetwork {
     }
 
     @Override
-    public void attach(VmDirectory dir, long qemuPid, ForwardedPorts ports) throws IOException {
-        helper.start(dir, qemuPid, bindHost, ports.forwards());
+    public List<String> vncArgs(VncDisplay vnc, VmDirectory dir) {
+        return vnc.args(dir.vncSocket(), "0.0.0.0", VncDisplay.NAMESPACE_PORT);
+    }
+
+    @Override
+    public void attach(VmDirectory dir, long qemuPid, ForwardedPorts ports, VncDisplay vnc) throws IOException {
+        var forwards = new ArrayList<>(ports.forwards());
+        forwards.addAll(vnc.namespaceForward());
+        helper.start(dir, qemuPid, bindHost, forwards);
     }
 
     @Override

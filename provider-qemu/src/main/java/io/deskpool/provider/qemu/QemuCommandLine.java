@@ -17,7 +17,7 @@ final class QemuCommandLine {
     private static final String RAM_BACKEND = "ram0";
 
     static List<String> build(Path binary, QemuConfig config, Accelerator accel, VmRecord vm, VmDirectory dir,
-                              List<String> networkArgs, List<String> runArgs) {
+                              List<String> networkArgs, List<String> vncArgs, List<String> runArgs) {
         var a = new ArrayList<String>();
         a.add(binary.toString());
         a.addAll(List.of("-name", "deskpool-" + vm.vmId()));
@@ -30,6 +30,7 @@ final class QemuCommandLine {
                     + vm.memory() + ",share=" + (vm.memoryShared() ? "on" : "off")));
         }
         a.addAll(List.of("-nodefaults", "-no-user-config", "-vga", "std", "-display", "none"));
+        a.addAll(vncArgs);
         a.addAll(List.of("-drive", "file=" + dir.overlay() + ",format=qcow2,if=virtio,cache=writeback,discard=unmap"));
         a.addAll(networkArgs);
         a.addAll(List.of("-serial", "file:" + dir.serialLog()));

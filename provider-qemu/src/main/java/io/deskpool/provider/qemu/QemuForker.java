@@ -190,7 +190,7 @@ final class QemuForker {
         VmRecord draft = new VmRecord(child.id(), ownerId, labels, clock.instant().toString(), 0, parentRecord.image(),
                 parentRecord.memoryMb(), parentRecord.cpus(), parentRecord.diskGb(), parentRecord.accelerator(),
                 parentRecord.bindAddress(), parentRecord.restrictNetwork(), parentRecord.network(), parentRecord.host(),
-                0, 0, 0, "", VmRecord.FIRST_DISK, "", false);
+                0, 0, 0, 0, "", VmRecord.FIRST_DISK, "", false);
         VmRecord withMemory = ramTemplate.isPresent() ? draft.withMemory(ramTemplate.get().toString(), false)
                 : memory.own(draft);
         starter.startIncoming(child, withMemory, networks.of(withMemory));

@@ -158,7 +158,7 @@ public final class QemuProvider implements Provider {
             VmRecord draft = new VmRecord(vmId, ownerId, labels, clock.instant().toString(), 0, base.path().toString(),
                     spec.memoryMb(), spec.cpus(), config.diskGb().isPresent() ? spec.diskGb() : 0,
                     accelerator.qemuName(), config.bindAddress().getHostAddress(), config.restrictNetwork(),
-                    config.guestNetwork(), config.endpointHost(), 0, 0, 0, "", VmRecord.FIRST_DISK, "", false);
+                    config.guestNetwork(), config.endpointHost(), 0, 0, 0, 0, "", VmRecord.FIRST_DISK, "", false);
             starter.start(vm, base, memory.own(draft), networks.of(draft));
             return handle(vm);
         } catch (IOException | RuntimeException e) {

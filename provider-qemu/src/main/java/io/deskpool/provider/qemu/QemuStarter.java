@@ -66,10 +66,12 @@ final class QemuStarter {
         }
         for (int attempt = 1; ; attempt++) {
             ForwardedPorts ports = ForwardedPorts.pickFree(config.bindAddress());
+            VncDisplay vnc = VncDisplay.pickFree(config.bindAddress());
             List<String> qemu = QemuCommandLine.build(binary, config, accelerator, draft, dir, network.qemuArgs(ports),
-                    extraArgs);
+                    network.vncArgs(vnc, dir), extraArgs);
             List<String> argv = network.launchCommand(qemu, dir);
             Files.deleteIfExists(dir.qmpSocket());
+            Files.deleteIfExists(dir.vncSocket());
             Files.deleteIfExists(dir.qemuLog());
             Files.deleteIfExists(dir.pidFile());
             log.debug("Starting VM {}: {}", draft.vmId(), String.join(" ", argv));
@@ -80,7 +82,7 @@ final class QemuStarter {
                 process.stop(Duration.ofSeconds(2));
                 network.detach(dir);
                 String said = LogTail.read(dir.qemuLog(), 15);
-                if (said.contains("host forwarding rule") && attempt < PORT_ATTEMPTS) {
+                if ((said.contains("host forwarding rule") || VncDisplay.portTaken(said)) && attempt < PORT_ATTEMPTS) {
                     log.info("VM {}: a forwarded port was taken before QEMU bound it; retrying with new ports ({}/{})",
                             draft.vmId(), attempt, PORT_ATTEMPTS);
                     continue;
@@ -91,7 +93,7 @@ final class QemuStarter {
             }
             process = process.followPidFile(dir);
             try {
-                network.attach(dir, process.pid(), ports);
+                network.attach(dir, process.pid(), ports, vnc);
             } catch (IOException e) {
                 process.stop(Duration.ofSeconds(2));
                 network.detach(dir);
@@ -106,14 +108,15 @@ final class QemuStarter {
             VmRecord record = new VmRecord(draft.vmId(), draft.owner(), draft.labels(), draft.createdAt(),
                     process.pid(), draft.image(), draft.memoryMb(), draft.cpus(), draft.diskGb(),
                     accelerator.qemuName(), config.bindAddress().getHostAddress(), config.restrictNetwork(),
-                    network.name(), config.endpointHost(), ports.server(), ports.cdp(), ports.vlc(), "",
-                    VmRecord.FIRST_DISK, draft.memory(), draft.memoryShared());
+                    network.name(), config.endpointHost(), ports.server(), ports.cdp(), ports.vlc(), vnc.webSocketPort(),
+                    "", VmRecord.FIRST_DISK, draft.memory(), draft.memoryShared());
             record.writeTo(dir.recordFile());
             vm.running(process, record);
-            log.info("VM {} started{}: QEMU pid {}, {} MB{}, {} CPU, {}, in-VM server on {}:{}, CDP on {}:{}, network {}, "
-                            + "base {}", draft.vmId(), extraArgs.isEmpty() ? "" : " (waiting for a saved state)",
-                    process.pid(), draft.memoryMb(), draft.memory().isEmpty() ? "" : " in " + draft.memory(), draft.cpus(),
-                    accelerator.qemuName(), record.host(), ports.server(), record.host(), ports.cdp(),
+            log.info("VM {} started{}: QEMU pid {}, {} MB{}, {} CPU, {}, in-VM server on {}:{}, CDP on {}:{}, VNC "
+                            + "WebSocket on {}:{}, network {}, base {}", draft.vmId(),
+                    extraArgs.isEmpty() ? "" : " (waiting for a saved state)", process.pid(), draft.memoryMb(),
+                    draft.memory().isEmpty() ? "" : " in " + draft.memory(), draft.cpus(), accelerator.qemuName(),
+                    record.host(), ports.server(), record.host(), ports.cdp(), record.host(), vnc.webSocketPort(),
                     network.describe(), draft.image());
             return;
         }

@@ -10,7 +10,7 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The files of one VM under {@code STATE_DIR/qemu/<vm id>/}: the qcow2 overlay (which also holds the clean
- * snapshot), the QMP socket, QEMU's pid file and output, the guest's serial console, the network helper's pid
+ * snapshot), the QMP and VNC sockets, QEMU's pid file and output, the guest's serial console, the network helper's pid
  * file, log and firewall rules, and {@code vm.json}.
  */
 record VmDirectory(Path dir) {
@@ -76,6 +76,11 @@ record VmDirectory(Path dir) {
         return socket("qmp.sock");
     }
 
+    /** QEMU's VNC server (raw RFB, no password). */
+    Path vncSocket() {
+        return socket("vnc.sock");
+    }
+
     private Path socket(String fileName) {
         Path inside = dir.resolve(fileName);
         if (inside.toString().getBytes(StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH) {
@@ -101,7 +106,7 @@ record VmDirectory(Path dir) {
                 Files.deleteIfExists(p);
             }
         }
-        for (Path p : new Path[] {pidFile(), qemuLog(), serialLog(), qmpSocket(), helperPidFile(), helperLog(),
+        for (Path p : new Path[] {pidFile(), qemuLog(), serialLog(), qmpSocket(), vncSocket(), helperPidFile(), helperLog(),
                 helperSocket(), firewallRules(), resolvConf()}) {
             Files.deleteIfExists(p);
         }
@@ -110,6 +115,7 @@ record VmDirectory(Path dir) {
     /** Removes everything; a directory that is already gone is fine. */
     void delete() throws IOException {
         Files.deleteIfExists(qmpSocket());
+        Files.deleteIfExists(vncSocket());
         Files.deleteIfExists(helperSocket());
         FileTree.delete(dir);
     }

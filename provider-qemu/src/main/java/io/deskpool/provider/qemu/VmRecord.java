@@ -13,13 +13,13 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * What {@code vm.json} remembers about a VM so that a restarted server finds it: whose it is, its labels, the
- * QEMU process, its guest network ({@link GuestNetwork#name()}), where its ports are forwarded (host ports on
- * {@code bindAddress}; clients use {@code host}), whether its top overlay holds the clean snapshot
- * ({@code snapshot} is empty until it was taken, and for copies made by a fork, whose top overlay never held it),
- * and the file name of that top overlay in the VM's directory ({@code disk}: {@code overlay.qcow2}, or a later one
- * once the VM was forked and its first overlay frozen). {@code memory} is the file holding the guest's RAM (empty:
- * anonymous memory): its own, mapped shared ({@code memoryShared}), or a fork's frozen memory template, mapped
- * copy-on-write. {@code diskGb} is 0 when the overlay keeps the base image's size.
+ * QEMU process, its guest network ({@link GuestNetwork#name()}), where its ports are forwarded and its VNC
+ * WebSocket listens (host ports on {@code bindAddress}; clients use {@code host}), whether its top overlay holds
+ * the clean snapshot ({@code snapshot} is empty until it was taken, and for copies made by a fork, whose top overlay
+ * never held it), and the file name of that top overlay in the VM's directory ({@code disk}: {@code overlay.qcow2},
+ * or a later one once the VM was forked and its first overlay frozen). {@code memory} is the file holding the
+ * guest's RAM (empty: anonymous memory): its own, mapped shared ({@code memoryShared}), or a fork's frozen memory
+ * template, mapped copy-on-write. {@code diskGb} is 0 when the overlay keeps the base image's size.
  */
 record VmRecord(
         String vmId,
@@ -39,6 +39,7 @@ record VmRecord(
         int serverPort,
         int cdpPort,
         int vlcPort,
+        int vncPort,
         String snapshot,
         String disk,
         String memory,
@@ -72,29 +73,36 @@ record VmRecord(
 
     VmRecord withSnapshot(String name) {
         return new VmRecord(vmId, owner, labels, createdAt, pid, image, memoryMb, cpus, diskGb, accelerator,
-                bindAddress, restrictNetwork, network, host, serverPort, cdpPort, vlcPort, name, disk, memory, memoryShared);
+                bindAddress, restrictNetwork, network, host, serverPort, cdpPort, vlcPort, vncPort, name, disk, memory,
+                memoryShared);
     }
 
     /** The VM now runs on the top overlay {@code fileName}, which does not hold the clean snapshot. */
     VmRecord withDisk(String fileName) {
         return new VmRecord(vmId, owner, labels, createdAt, pid, image, memoryMb, cpus, diskGb, accelerator,
-                bindAddress, restrictNetwork, network, host, serverPort, cdpPort, vlcPort, "", fileName, memory,
+                bindAddress, restrictNetwork, network, host, serverPort, cdpPort, vlcPort, vncPort, "", fileName, memory,
                 memoryShared);
     }
 
     /** The guest's RAM in {@code file} ({@code shared}: the VM's own; else a template mapped copy-on-write). */
     VmRecord withMemory(String file, boolean shared) {
         return new VmRecord(vmId, owner, labels, createdAt, pid, image, memoryMb, cpus, diskGb, accelerator,
-                bindAddress, restrictNetwork, network, host, serverPort, cdpPort, vlcPort, snapshot, disk, file, shared);
+                bindAddress, restrictNetwork, network, host, serverPort, cdpPort, vlcPort, vncPort, snapshot, disk, file,
+                shared);
     }
 
-    /** Where the guest's services answer; noVNC is not exposed by a bare QEMU. */
+    /** Where the guest's services answer; VNC is QEMU's own WebSocket listener (0 in records from before it). */
     io.deskpool.core.spi.VmEndpoints endpoints() {
-        return new io.deskpool.core.spi.VmEndpoints(host, serverPort, cdpPort, 0, vlcPort);
+        return new io.deskpool.core.spi.VmEndpoints(host, serverPort, cdpPort, vncPort, vlcPort,
+                VncDisplay.WEBSOCKET_PATH);
     }
 
     ForwardedPorts ports() {
         return new ForwardedPorts(serverPort, cdpPort, vlcPort);
+    }
+
+    VncDisplay vnc() {
+        return new VncDisplay(vncPort);
     }
 
     /** Writes to a temporary file first, so a reader never sees half a record. */

@@ -7,6 +7,8 @@ import io.deskpool.core.spi.RevertResult;
 import io.deskpool.core.spi.VmEndpoints;
 import io.deskpool.core.spi.VmHandle;
 import io.deskpool.core.spi.VmLabels;
+import io.deskpool.core.testing.ScreenMatch;
+import io.deskpool.core.testing.VncScreen;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.awt.image.BufferedImage;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,6 +28,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import javax.imageio.ImageIO;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -91,6 +95,38 @@ class QemuProviderLifecycleTest {
         assertThat(GuestCalls.getStatus(ep, ep.serverPort(), "/screenshot")).isEqualTo(200);
         assertThat(GuestCalls.getStatus(ep, ep.cdpPort(), "/json/version")).isEqualTo(200);
         assertThat(ProcessHandle.of(firstPid)).isPresent();
+    }
+
+    @Test
+    @Order(1)
+    void every_endpoint_port_is_a_reachable_service() throws Exception {
+        VmEndpoints ep = vm.requireEndpoints();
+        assertThat(ep.vncPort()).as("vnc_port").isPositive();
+        assertThat(java.util.Set.of(ep.serverPort(), ep.cdpPort(), ep.vncPort(), ep.vlcPort())).hasSize(4);
+        assertThat(GuestCalls.getStatus(ep, ep.serverPort(), "/screenshot")).isEqualTo(200);
+        assertThat(GuestCalls.getStatus(ep, ep.cdpPort(), "/json/version")).isEqualTo(200);
+        // VLC's HTTP interface answers, and wants OSWorld's password.
+        assertThat(GuestCalls.getStatus(ep, ep.vlcPort(), "/requests/status.xml")).isEqualTo(401);
+        try (VncScreen screen = VncScreen.connect(ep.vncWebSocketUri(), Duration.ofSeconds(20))) {
+            assertThat(screen.width()).isEqualTo(TestGuestImage.DEFAULT_SCREEN.width());
+            assertThat(screen.height()).isEqualTo(TestGuestImage.DEFAULT_SCREEN.height());
+        }
+    }
+
+    @Test
+    @Order(1)
+    void the_vnc_screen_shows_what_the_screenshot_shows() throws Exception {
+        VmEndpoints ep = vm.requireEndpoints();
+        // A change after boot: the screen must follow the desktop state, not show a boot-time image.
+        assertThat(GuestCalls.shell(ep, "python -c \"import pyautogui; pyautogui.moveTo(321, 123); "
+                + "pyautogui.write('seen over VNC')\"").returncode()).isZero();
+        BufferedImage screenshot = ImageIO.read(ep.serverUri("/screenshot").toURL());
+
+        assertThat(ScreenMatch.eventually(() -> {
+            try (VncScreen screen = VncScreen.connect(ep.vncWebSocketUri(), Duration.ofSeconds(20))) {
+                return screen.frame();
+            }
+        }, screenshot, Duration.ofSeconds(20))).as("pixels differing from /screenshot").isZero();
     }
 
     @Test
@@ -161,10 +197,9 @@ class QemuProviderLifecycleTest {
         try {
             VmEndpoints a = vm.requireEndpoints();
             VmEndpoints b = second.requireEndpoints();
-            assertThat(b.serverPort()).isNotIn(a.serverPort(), a.cdpPort(), a.vlcPort());
-            assertThat(b.cdpPort()).isNotIn(a.serverPort(), a.cdpPort(), a.vlcPort());
-            assertThat(b.vlcPort()).isNotIn(a.serverPort(), a.cdpPort(), a.vlcPort());
-            assertThat(java.util.Set.of(b.serverPort(), b.cdpPort(), b.vlcPort())).hasSize(3);
+            var taken = java.util.List.of(a.serverPort(), a.cdpPort(), a.vncPort(), a.vlcPort());
+            assertThat(java.util.List.of(b.serverPort(), b.cdpPort(), b.vncPort(), b.vlcPort()))
+                    .doesNotContainAnyElementsOf(taken).doesNotHaveDuplicates();
             // QEMU itself listens on them (the guest need not be up for the forward to accept).
             try (var s = new java.net.Socket(b.host(), b.serverPort())) {
                 assertThat(s.isConnected()).isTrue();

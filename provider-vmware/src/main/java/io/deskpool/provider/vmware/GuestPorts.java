@@ -26,7 +26,7 @@ record GuestPorts(int server, int cdp, int vnc, int vlc) {
     static GuestPorts from(Settings settings) {
         String raw = settings.string(VmwareSettings.GUEST_PORTS);
         String[] parts = raw.split(",");
-        String expected = "four ports SERVER,CDP,VNC,VLC such as 5000,9222,8006,8080 (0 = not exposed, SERVER not 0)";
+        String expected = "four ports SERVER,CDP,VNC,VLC such as 5000,9222,5910,8080 (0 = not exposed, SERVER not 0)";
         if (parts.length != 4) {
             throw settings.invalid(VmwareSettings.GUEST_PORTS, raw, expected);
         }

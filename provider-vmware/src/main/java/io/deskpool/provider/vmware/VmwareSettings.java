@@ -20,9 +20,9 @@ public final class VmwareSettings {
     public static final Setting VMRUN_TIMEOUT = Setting.of("VMRUN_TIMEOUT", "180",
             "Seconds one vmrun call may take before it is killed as hung (getGuestIPAddress -wait is bounded by"
                     + " the readiness timeout instead)");
-    public static final Setting GUEST_PORTS = Setting.of("VMWARE_GUEST_PORTS", "5000,9222,8006,8080",
-            "Guest ports of the in-VM server, Chrome DevTools, noVNC and VLC, reached on the guest IP; 0 = not"
-                    + " exposed (the first must not be 0)");
+    public static final Setting GUEST_PORTS = Setting.of("VMWARE_GUEST_PORTS", "5000,9222,5910,8080",
+            "Guest ports of the in-VM server, Chrome DevTools, noVNC (5910 in OSWorld's VM images, websocket at"
+                    + " /websockify) and VLC, reached on the guest IP; 0 = not exposed (the first must not be 0)");
 
     public static final List<Setting> ALL = List.of(VMRUN_PATH, VMX_DIR, VMX_PATHS, SNAPSHOT, HEADLESS, VMRUN_TIMEOUT,
             GUEST_PORTS);

@@ -3,6 +3,7 @@ package io.deskpool.server.env;
 import io.deskpool.core.pool.PoolStatus;
 import io.deskpool.core.pool.VmPool;
 import io.deskpool.core.pool.VmState;
+import io.deskpool.env.EnvEngine;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,31 +12,38 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code GET /health}: the remote env server's health document (provider, KVM, env status), with the pool's
- * state. "ok" while the pool has or is making VMs; "degraded" while boots keep failing and nothing is ready.
+ * {@code GET /health}: the remote env server's health document (ARPO's fields: provider, KVM, env status; ENVS's
+ * pool_size), with the pool's state. "ok" while the pool has or is making VMs; "degraded" while boots keep failing
+ * and nothing is ready.
  */
 final class EnvHealth {
     private final VmPool pool;
-    private final EnvSessions sessions;
+    private final EnvEngine engine;
 
-    EnvHealth(VmPool pool, EnvSessions sessions) {
+    EnvHealth(VmPool pool, EnvEngine engine) {
         this.pool = pool;
-        this.sessions = sessions;
+        this.engine = engine;
     }
 
     Map<String, Object> report() {
         PoolStatus st = pool.status();
         int usable = st.count(VmState.WARM) + st.count(VmState.LEASED) + st.count(VmState.REVERTING);
         boolean degraded = st.consecutiveBootFailures() > 0 && usable == 0;
+        boolean kvm = pool.provider().hardwareAccelerated();
+        EnvEngine.Counts counts = engine.counts();
         var body = new LinkedHashMap<String, Object>();
         body.put("status", degraded ? "degraded" : "ok");
         body.put("provider", pool.provider().name());
-        body.put("kvm_available", pool.provider().hardwareAccelerated());
-        body.put("kvm_device", Files.exists(Path.of("/dev/kvm")) ? "/dev/kvm" : "");
         body.put("observation_type", "screenshot");
-        body.put("screenshot_source", "in-vm server GET /screenshot");
-        body.put("env_status", sessions.anyWithVm() ? "initialized" : "not_initialized");
-        body.put("sessions", sessions.count());
+        body.put("screenshot_source", "the in-VM server's GET /screenshot");
+        body.put("kvm_available", kvm);
+        body.put("kvm_device", Files.exists(Path.of("/dev/kvm")) ? "/dev/kvm" : null);
+        body.put("env_status", counts.withVm() > 0 ? "initialized" : "not_initialized");
+        body.put("pool_size", st.poolSize());
+        body.put("sessions", counts.sessions());
+        body.put("sessions_with_vm", counts.withVm());
+        body.put("calls_waiting_for_a_session", counts.callsWaiting());
+        body.put("resets_waiting_for_quota", counts.quotaWaiting());
         var p = new LinkedHashMap<String, Object>();
         p.put("pool_size", st.poolSize());
         p.put("warm_target", st.warmTarget());
@@ -51,7 +59,8 @@ final class EnvHealth {
         p.put("last_boot_failure", st.lastBootFailure());
         body.put("pool", p);
         body.put("message", degraded ? "no VM is ready and the last " + st.consecutiveBootFailures()
-                + " boot(s) failed: " + st.lastBootFailure() : "");
+                + " boot(s) failed: " + st.lastBootFailure()
+                : kvm ? "VMs run with hardware acceleration" : "VMs run without KVM (software emulation or a cloud provider)");
         return body;
     }
 }

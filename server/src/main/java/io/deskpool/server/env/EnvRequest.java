@@ -3,11 +3,11 @@ package io.deskpool.server.env;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.deskpool.core.DeskpoolException;
-import io.deskpool.core.ErrorCode;
+import io.deskpool.env.EnvFailure;
+import io.deskpool.env.EnvJson;
 import io.javalin.http.Context;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 
 /** An env request's JSON body with typed, checked fields; malformed input is a 400 naming the field. */
@@ -16,6 +16,11 @@ final class EnvRequest {
 
     private EnvRequest(JsonNode root) {
         this.root = root;
+    }
+
+    /** A request without a body (GET). */
+    static EnvRequest empty() {
+        return new EnvRequest(EnvJson.MAPPER.createObjectNode());
     }
 
     static EnvRequest of(Context ctx) {
@@ -38,16 +43,43 @@ final class EnvRequest {
         return root.path(field);
     }
 
-    /** {@code session_id} from the body, else from {@code ?session_id=}. */
-    Optional<String> sessionId(Context ctx) {
-        JsonNode n = root.path("session_id");
-        if (n.isTextual() && !n.asText().isBlank()) {
-            return Optional.of(n.asText());
+    /** Whether the body has {@code field} with a value other than null. */
+    boolean has(String field) {
+        JsonNode n = root.path(field);
+        return !n.isMissingNode() && !n.isNull();
+    }
+
+    /** A required JSON object field. */
+    JsonNode object(String field) {
+        JsonNode n = root.path(field);
+        if (!n.isObject()) {
+            throw bad("field '" + field + "' is required and must be a JSON object" + (has(field) ? "" : " (it is missing)"));
         }
-        if (!n.isMissingNode() && !n.isNull() && !n.isTextual()) {
-            throw bad("field 'session_id' must be a string");
+        return n;
+    }
+
+    /** A required string field (may be empty). */
+    String string(String field) {
+        JsonNode n = root.path(field);
+        if (!n.isTextual()) {
+            throw bad("field '" + field + "' is required and must be a string" + (has(field) ? "" : " (it is missing)"));
         }
-        return Optional.ofNullable(ctx.queryParam("session_id")).filter(s -> !s.isBlank());
+        return n.asText();
+    }
+
+    Optional<String> optionalString(String field) {
+        return has(field) ? Optional.of(string(field)) : Optional.empty();
+    }
+
+    Optional<Double> number(String field) {
+        JsonNode n = root.path(field);
+        if (!has(field)) {
+            return Optional.empty();
+        }
+        if (!n.isNumber() || !Double.isFinite(n.asDouble())) {
+            throw bad("field '" + field + "' must be a number");
+        }
+        return Optional.of(n.asDouble());
     }
 
     Optional<Integer> integer(String field, int min, int max) {
@@ -101,6 +133,6 @@ final class EnvRequest {
     }
 
     static DeskpoolException bad(String message) {
-        return new DeskpoolException(ErrorCode.INVALID_ARGUMENT, message, Map.of("reason", "invalid_request"), null);
+        return EnvFailure.INVALID_REQUEST.exception(message);
     }
 }

@@ -65,10 +65,26 @@ class CommonChecksTest {
             port = probe.getLocalPort();
         }
 
-        CheckResult r = run(new ServerPortCheck(), Map.of("HOST", "127.0.0.1", "PORT", String.valueOf(port)));
+        CheckResult r = run(new ServerPortCheck(), Map.of("HOST", "127.0.0.1", "PORT", String.valueOf(port), "ENV_PORT", "0"));
 
         assertThat(r.status()).isEqualTo(CheckStatus.PASS);
         assertThat(r.summary()).contains("only this machine can connect");
+    }
+
+    @Test
+    void a_remote_env_port_in_use_fails_naming_env_port() throws IOException {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CheckResult r = run(new ServerPortCheck(), Map.of("HOST", "127.0.0.1", "PORT", String.valueOf(port),
+                    "ENV_PORT", String.valueOf(taken.getLocalPort())));
+
+            assertThat(r.status()).isEqualTo(CheckStatus.FAIL);
+            assertThat(r.summary()).contains("ENV_PORT", "in use");
+            assertThat(r.fix()).contains("ENV_PORT");
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.deskpool.server.env;
 
+import io.deskpool.env.EnvJson;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
@@ -40,6 +41,13 @@ final class EnvCalls {
         /** The observation's screenshot, decoded. */
         byte[] screenshot() {
             return Base64.getDecoder().decode(json().path("observation").path("screenshot").asText());
+        }
+
+        Reply created() {
+            if (status != 201) {
+                throw new AssertionError("expected 201, got " + status + ": " + body());
+            }
+            return this;
         }
 
         Reply ok() {

@@ -1,17 +1,14 @@
 package io.deskpool.server.env.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deskpool.core.pool.PoolStatus;
 import io.deskpool.core.pool.VmState;
 import io.deskpool.core.settings.Settings;
 import io.deskpool.core.settings.SettingsLoader;
 import io.deskpool.server.DeskpoolServer;
-import io.deskpool.server.env.EnvJson;
 
 import java.io.PrintStream;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -19,26 +16,18 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * {@code deskpool bench}: N simulated rollout workers against M VMs through the env API (seed 002's
- * N-rollout / M-VM shape). Each worker loops: reset, K steps, evaluate, close. Reports episodes per minute
- * and VM utilisation. Not a test: numbers on a shared machine vary run to run.
+ * {@code deskpool bench}: N simulated rollout workers against M VMs (seed 002's N-rollout / M-VM shape) through
+ * one env API: Deskpool's {@code /v1/sessions}, or the ARPO/ENVS remote env format. Each worker loops over
+ * episodes (reset, K steps, evaluate). Reports episodes per minute, VM utilisation and call latencies. Not a test:
+ * numbers on a shared machine vary run to run.
  */
 public final class BenchCommand {
-    private static final String TASK = """
-            {"id": "bench-echo", "instruction": "Benchmark episode: nothing to do.",
-             "config": [{"type": "execute", "parameters": {"command": "echo ready > /tmp/deskpool-bench.txt", "shell": true}}],
-             "evaluator": {"func": "check_include_exclude",
-                           "result": {"type": "vm_command_line", "command": "cat /tmp/deskpool-bench.txt", "shell": true},
-                           "expected": {"type": "rule", "rules": {"include": ["ready"], "exclude": []}}}}""";
-
     private final Map<String, List<Long>> latencies = new ConcurrentHashMap<>();
     private final AtomicInteger ok = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
-    private final AtomicInteger retries = new AtomicInteger();
     private final List<String> errors = new CopyOnWriteArrayList<>();
 
     private BenchCommand() {
@@ -74,7 +63,8 @@ public final class BenchCommand {
             } else {
                 server = DeskpoolServer.start(settings.with(Map.of("POOL_SIZE", String.valueOf(o.vms()),
                         "POOL_WARM", String.valueOf(o.vms()), "HOST", "127.0.0.1", "PORT", "0", "REQUIRE_TOKEN", "false",
-                        "REQUEST_LOG_SIZE", "0")), Clock.systemUTC());
+                        "REQUEST_LOG_SIZE", "0", "ENV_STEP_PAUSE", String.valueOf(o.stepPause().toMillis() / 1000.0))),
+                        Clock.systemUTC());
                 provider = server.pool().provider().name();
                 meter = new LeaseMeter();
                 server.pool().addListener(meter);
@@ -92,7 +82,8 @@ public final class BenchCommand {
             }
             long start = System.nanoTime();
             for (int w = 0; w < o.workers(); w++) {
-                Thread t = new Thread(() -> worker(client, o, remaining), "bench-worker-" + w);
+                int index = w;
+                Thread t = new Thread(() -> worker(client, o, remaining, index), "bench-worker-" + w);
                 threads.add(t);
                 t.start();
             }
@@ -100,7 +91,7 @@ public final class BenchCommand {
                 t.join();
             }
             double wall = (System.nanoTime() - start) / 1e9;
-            report(out, o, provider, wall, meter == null ? -1 : meter.leasedSeconds());
+            report(out, o, provider, wall, meter == null ? -1 : meter.leasedSeconds(), client.retries.get());
             return failed.get() == 0 ? 0 : 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -127,75 +118,25 @@ public final class BenchCommand {
         }
     }
 
-    private void worker(EnvClient client, BenchOptions o, AtomicInteger remaining) {
-        ObjectNode task;
-        try {
-            task = (ObjectNode) EnvJson.MAPPER.readTree(TASK);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+    private void worker(EnvClient client, BenchOptions o, AtomicInteger remaining, int index) {
+        RolloutEpisode episode = RolloutEpisode.of(o.dialect(), client, o, index);
         while (remaining.getAndDecrement() > 0) {
-            String session = null;
             try {
-                ObjectNode reset = EnvJson.MAPPER.createObjectNode();
-                reset.set("task_config", task);
-                reset.put("max_steps", Math.max(1, o.steps() + 1));
-                JsonNode r = timed("reset", () -> resetWithRetry(client, reset));
-                session = r.path("session_id").asText();
-                for (int i = 0; i < o.steps(); i++) {
-                    ObjectNode step = EnvJson.MAPPER.createObjectNode();
-                    step.put("session_id", session);
-                    int x = ThreadLocalRandom.current().nextInt(50, 1000);
-                    int y = ThreadLocalRandom.current().nextInt(50, 600);
-                    step.put("action", "pyautogui.click(" + x + ", " + y + ")");
-                    step.put("pause", o.stepPause().toMillis() / 1000.0);
-                    timed("step", () -> client.post("/env/step", step, Duration.ofSeconds(120)));
-                }
-                ObjectNode id = EnvJson.MAPPER.createObjectNode();
-                id.put("session_id", session);
-                JsonNode e = timed("evaluate", () -> client.post("/env/evaluate", id, Duration.ofSeconds(300)));
-                if (e.path("score").asDouble() != 1.0) {
-                    throw new IllegalStateException("the bench task scored " + e.path("score") + ", expected 1.0");
-                }
-                timed("close", () -> client.post("/env/close", id, Duration.ofSeconds(60)));
-                session = null;
+                episode.run(this::timed);
                 ok.incrementAndGet();
             } catch (RuntimeException ex) {
                 failed.incrementAndGet();
                 if (errors.size() < 10) {
                     errors.add(ex.getMessage());
                 }
-                if (session != null) {
-                    try {
-                        ObjectNode id = EnvJson.MAPPER.createObjectNode();
-                        id.put("session_id", session);
-                        client.post("/env/close", id, Duration.ofSeconds(60));
-                    } catch (RuntimeException ignored) {
-                        // the session may be gone already
-                    }
-                }
             }
         }
     }
 
-    /** A reset that found no free VM in time (503) is retried, as a training client with backoff would. */
-    private JsonNode resetWithRetry(EnvClient client, ObjectNode reset) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return client.post("/env/reset", reset, Duration.ofMinutes(20));
-            } catch (EnvClient.CallFailed e) {
-                if (e.status != 503 || attempt >= 5) {
-                    throw e;
-                }
-                retries.incrementAndGet();
-                try {
-                    Thread.sleep(1000L * attempt);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
+    /** The nearest-rank percentile of a sorted list. */
+    static long percentile(List<Long> sorted, double p) {
+        int rank = (int) Math.ceil(p * sorted.size());
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
     }
 
     private JsonNode timed(String what, java.util.function.Supplier<JsonNode> call) {
@@ -205,11 +146,11 @@ public final class BenchCommand {
         return r;
     }
 
-    private void report(PrintStream out, BenchOptions o, String provider, double wall, double leased) {
-        out.printf(Locale.ROOT, "bench: %d workers, %d VMs, %d steps/episode, %d episodes, provider %s%n",
-                o.workers(), o.vms(), o.steps(), o.episodes(), provider);
+    private void report(PrintStream out, BenchOptions o, String provider, double wall, double leased, int retries) {
+        out.printf(Locale.ROOT, "bench: %s dialect, %d workers, %d VMs, %d steps/episode, %d episodes, provider %s%n",
+                o.dialect(), o.workers(), o.vms(), o.steps(), o.episodes(), provider);
         out.printf(Locale.ROOT, "wall: %.1f s; episodes ok %d, failed %d; reset retries after 503: %d%n",
-                wall, ok.get(), failed.get(), retries.get());
+                wall, ok.get(), failed.get(), retries);
         out.printf(Locale.ROOT, "episodes/min: %.2f%n", ok.get() / (wall / 60));
         if (leased >= 0) {
             out.printf(Locale.ROOT, "VM utilisation: %.1f%% (%.1f leased VM-s / (%d VMs x %.1f s))%n",
@@ -224,9 +165,8 @@ public final class BenchCommand {
             }
             List<Long> sorted = new ArrayList<>(l);
             Collections.sort(sorted);
-            out.printf(Locale.ROOT, "  %-8s n=%-4d p50 %6d ms  p95 %6d ms  max %6d ms%n", what, sorted.size(),
-                    sorted.get(sorted.size() / 2), sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.95) - 1)),
-                    sorted.get(sorted.size() - 1));
+            out.printf(Locale.ROOT, "  %-8s n=%-4d p50 %6d ms  p95 %6d ms  p99 %6d ms  max %6d ms%n", what, sorted.size(),
+                    percentile(sorted, 0.50), percentile(sorted, 0.95), percentile(sorted, 0.99), sorted.get(sorted.size() - 1));
         }
         errors.forEach(e -> out.println("  error: " + e));
     }

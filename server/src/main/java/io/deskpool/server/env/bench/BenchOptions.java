@@ -6,17 +6,22 @@ import java.util.Optional;
 
 /** {@code deskpool bench} arguments. */
 record BenchOptions(int workers, int vms, int steps, int episodes, Optional<String> url, Optional<String> token,
-                    Duration stepPause, Duration bootTimeout) {
+                    Duration stepPause, Duration bootTimeout, String dialect) {
 
     static final String USAGE = """
-            Usage: java -jar deskpool.jar bench [--workers N] [--vms M] [--steps K] [--episodes E]
-                                                 [--url URL --token T] [--pause SECONDS] [--boot-timeout SECONDS]
-              Runs N simulated rollout workers against M VMs: each episode is /env/reset (a small task with a
-              setup step), K /env/step pyautogui clicks, /env/evaluate and /env/close. Reports episodes per minute
-              and VM utilisation (leased VM-seconds / (M x wall seconds)).
+            Usage: java -jar deskpool.jar bench [--dialect native|arpo|envs] [--workers N] [--vms M] [--steps K]
+                                                 [--episodes E] [--url URL --token T] [--pause SECONDS]
+                                                 [--boot-timeout SECONDS]
+              Runs N simulated rollout workers against M VMs. Each episode resets to a small task with a setup
+              step, takes K clicks, and is evaluated:
+                native  POST /v1/sessions, K pyautogui clicks on /v1/sessions/{id}/step, evaluate, DELETE
+                arpo    worker k calls /slots/k/env/reset, K UI-TARS predictions on /env/step, /env/evaluate
+                envs    as arpo on /env/* with slot_id k in every body
+              (--pause is each step's pause; it sets ENV_STEP_PAUSE of the in-process server.) Reports episodes per
+              minute, VM utilisation (leased VM-seconds / (M x wall seconds)) and call latencies.
               Without --url it starts the server in this process from the usual settings (PROVIDER, PATH_TO_VM,
               ...) with POOL_SIZE=POOL_WARM=M and waits until the M VMs are warm before measuring.
-              Defaults: --workers 4 --vms 2 --steps 3 --episodes 4*workers --pause 0""";
+              Defaults: --dialect native --workers 4 --vms 2 --steps 3 --episodes 4*workers --pause 0""";
 
     static BenchOptions parse(List<String> args) {
         int workers = 4;
@@ -27,6 +32,7 @@ record BenchOptions(int workers, int vms, int steps, int episodes, Optional<Stri
         String token = null;
         double pause = 0;
         double boot = 900;
+        String dialect = "native";
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             if (a.equals("--help") || a.equals("-h")) {
@@ -45,11 +51,18 @@ record BenchOptions(int workers, int vms, int steps, int episodes, Optional<Stri
                 case "--token" -> token = v;
                 case "--pause" -> pause = seconds(a, v);
                 case "--boot-timeout" -> boot = seconds(a, v);
+                case "--dialect" -> {
+                    if (!java.util.Set.of("native", "arpo", "envs").contains(v)) {
+                        throw new IllegalArgumentException("--dialect must be native, arpo or envs, got '" + v + "'");
+                    }
+                    dialect = v;
+                }
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
         return new BenchOptions(workers, vms, steps, episodes == null ? 4 * workers : episodes, Optional.ofNullable(url),
-                Optional.ofNullable(token), Duration.ofMillis(Math.round(pause * 1000)), Duration.ofMillis(Math.round(boot * 1000)));
+                Optional.ofNullable(token), Duration.ofMillis(Math.round(pause * 1000)), Duration.ofMillis(Math.round(boot * 1000)),
+                dialect);
     }
 
     private static int positive(String opt, String v) {

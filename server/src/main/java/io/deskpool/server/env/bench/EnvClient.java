@@ -2,7 +2,7 @@ package io.deskpool.server.env.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.deskpool.server.env.EnvJson;
+import io.deskpool.env.EnvJson;
 
 import java.io.IOException;
 import java.net.URI;
@@ -34,14 +34,43 @@ final class EnvClient {
         }
     }
 
+    /** Retries that found no free VM in time (503) count here, as a training client with backoff would retry. */
+    final java.util.concurrent.atomic.AtomicInteger retries = new java.util.concurrent.atomic.AtomicInteger();
+
     JsonNode post(String path, ObjectNode body, Duration timeout) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
+        return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())), path);
+    }
+
+    JsonNode delete(String path, Duration timeout) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout).DELETE(), path);
+    }
+
+    JsonNode postWithRetryOn503(String path, ObjectNode body, Duration timeout) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return post(path, body, timeout);
+            } catch (CallFailed e) {
+                if (e.status != 503 || attempt >= 5) {
+                    throw e;
+                }
+                retries.incrementAndGet();
+                try {
+                    Thread.sleep(1000L * attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private JsonNode send(HttpRequest.Builder b, String path) {
         token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
+            if (r.statusCode() / 100 != 2) {
                 throw new CallFailed(path, r.statusCode(), r.body());
             }
             return EnvJson.MAPPER.readTree(r.body());

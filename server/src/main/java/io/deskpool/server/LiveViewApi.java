@@ -1,0 +1,100 @@
+package io.deskpool.server;
+
+import io.deskpool.core.DeskpoolException;
+import io.deskpool.core.ErrorCode;
+import io.deskpool.core.pool.VmView;
+import io.deskpool.core.spi.VmEndpoints;
+import io.deskpool.core.spi.VmHandle;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.websocket.WsCloseStatus;
+import io.javalin.websocket.WsConnectContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+
+/**
+ * The live view of a VM's screen: a page ({@code /vms/{id}/view}) with noVNC (bundled from the npm package at
+ * build time, served under {@code /novnc/}) that asks for a one-time ticket with the caller's token and opens
+ * {@code /v1/vms/{id}/vnc}, which Deskpool relays to the VM's VNC WebSocket. The browser never needs to reach
+ * the VM's own ports, and only the admin or the holder of the VM's lease may look, as with stopping a VM.
+ */
+final class LiveViewApi {
+    private static final Logger log = LoggerFactory.getLogger(LiveViewApi.class);
+
+    private final ServerContext s;
+    private final VncTickets tickets;
+    private final VncProxy proxy = new VncProxy();
+    private final String viewHtml;
+
+    LiveViewApi(ServerContext s) {
+        this.s = s;
+        this.tickets = new VncTickets(s.clock());
+        this.viewHtml = DashboardApi.resource("view.html");
+    }
+
+    void register(Javalin app) {
+        app.get("/vms/{id}/view", this::page);
+        app.post("/v1/vms/{id}/vnc-ticket", this::ticket);
+        app.ws("/v1/vms/{id}/vnc", ws -> {
+            ws.onConnect(this::connect);
+            ws.onBinaryMessage(proxy::fromBrowser);
+            ws.onClose(proxy::closed);
+            ws.onError(proxy::closed);
+        });
+    }
+
+    /** The page holds no secret: it asks for the ticket itself, with the token the dashboard keeps. */
+    private void page(Context ctx) {
+        String id = ctx.pathParam("id");
+        ctx.header("Cache-Control", "no-store");
+        ctx.html(viewHtml.replace("{{VM_ID}}", DashboardApi.escape(id)));
+    }
+
+    private void ticket(Context ctx) {
+        String id = ctx.pathParam("id");
+        Caller caller = s.auth().identify(ctx);
+        VmView vm = s.pool().vm(id).orElseThrow(() -> new DeskpoolException(ErrorCode.UNKNOWN_VM, "no VM with id '" + id + "'"));
+        boolean holdsLease = vm.lease().map(l -> caller.mayActOn(l.token())).orElse(false);
+        if (!caller.admin() && !holdsLease) {
+            caller.requireAdmin("viewing a VM you do not lease");
+        }
+        vnc(vm);
+        var body = new LinkedHashMap<String, Object>();
+        body.put("ticket", tickets.issue(id, caller.logLabel()));
+        body.put("expires_in_seconds", VncTickets.LIFETIME.toSeconds());
+        body.put("websocket_path", "/v1/vms/" + id + "/vnc");
+        ctx.status(201).json(body);
+    }
+
+    private void connect(WsConnectContext ctx) {
+        String id = ctx.pathParam("id");
+        var grant = tickets.redeem(ctx.queryParam("ticket"), id);
+        if (grant.isEmpty()) {
+            ctx.closeSession(WsCloseStatus.POLICY_VIOLATION, "no valid ticket for VM " + id
+                    + ": POST /v1/vms/" + id + "/vnc-ticket first (tickets work once, for "
+                    + VncTickets.LIFETIME.toSeconds() + " s)");
+            return;
+        }
+        VmEndpoints endpoints;
+        try {
+            endpoints = vnc(s.pool().vm(id).orElseThrow(() -> new DeskpoolException(ErrorCode.UNKNOWN_VM, "VM " + id + " is gone")));
+        } catch (DeskpoolException e) {
+            ctx.closeSession(WsCloseStatus.TRY_AGAIN_LATER, e.getMessage());
+            return;
+        }
+        log.info("Live view of VM {} opened by {}", id, grant.get().holder());
+        proxy.open(ctx, id, endpoints.vncWebSocketUri());
+    }
+
+    /** The VM's endpoints when it has a VNC port; a VM still booting or without one cannot be viewed. */
+    private static VmEndpoints vnc(VmView vm) {
+        VmEndpoints e = vm.handle().flatMap(VmHandle::endpoints).orElseThrow(() -> new DeskpoolException(
+                ErrorCode.NOT_READY, "VM " + vm.id() + " has no endpoints yet (" + vm.state().name().toLowerCase() + ")"));
+        if (e.vncPort() == 0) {
+            throw new DeskpoolException(ErrorCode.UNSUPPORTED, "VM " + vm.id() + " exposes no VNC port");
+        }
+        return e;
+    }
+}
