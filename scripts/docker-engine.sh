@@ -4,10 +4,17 @@
 #
 #   scripts/docker-engine.sh start    install docker.io when missing, start dockerd, wait until `docker info` works
 #   scripts/docker-engine.sh stop     TERM dockerd (it takes its containerd with it) and wait for it to exit
+#   scripts/docker-engine.sh restart  stop, then start (the chaos run's engine restart fault)
 #   scripts/docker-engine.sh status   exit 0 when the engine answers
 #
 # DESKPOOL_DOCKER_DIR (default /tmp/deskpool-dockerd) holds dockerd.log and dockerd.pid.
 # DOCKER_START_TIMEOUT (default 60) bounds the wait for the engine, in seconds.
+#
+# A private engine: with DOCKER_HOST=unix://<path> other than /var/run/docker.sock, the dockerd started is a second
+# engine beside the machine's own, with its socket at that path and its images, containers, run state and pid file
+# under DESKPOOL_DOCKER_DIR, its containers on a bridge of its own (DESKPOOL_DOCKER_BRIDGE, default dp-private,
+# address DESKPOOL_DOCKER_BRIDGE_CIDR, default 10.223.77.1/24) and no iptables rules (ports are published by
+# docker-proxy on loopback). Restarting it disturbs nobody else's containers.
 set -euo pipefail
 
 dir="${DESKPOOL_DOCKER_DIR:-/tmp/deskpool-dockerd}"
@@ -42,6 +49,27 @@ install_if_missing() {
   }
 }
 
+private_socket() {
+  local host="${DOCKER_HOST:-}"
+  [[ "$host" == unix://* && "${host#unix://}" != /var/run/docker.sock && "${host#unix://}" != /run/docker.sock ]] || return 1
+  echo "${host#unix://}"
+}
+
+dockerd_args() {
+  local socket
+  if socket="$(private_socket)"; then
+    local bridge="${DESKPOOL_DOCKER_BRIDGE:-dp-private}" cidr="${DESKPOOL_DOCKER_BRIDGE_CIDR:-10.223.77.1/24}"
+    if ! ip link show "$bridge" >/dev/null 2>&1; then
+      ip link add name "$bridge" type bridge
+      ip addr add "$cidr" dev "$bridge"
+    fi
+    ip link set "$bridge" up
+    mkdir -p "$(dirname "$socket")" "$dir/data" "$dir/exec"
+    echo "--host unix://$socket --data-root $dir/data --exec-root $dir/exec --pidfile $dir/dockerd.engine.pid"
+    echo "--bridge $bridge --iptables=false --ip6tables=false"
+  fi
+}
+
 start() {
   if engine_answers; then
     say "engine already answers ($(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'))"
@@ -54,7 +82,8 @@ start() {
   else
     say "starting dockerd, log $log_file"
     # setsid: dockerd must not die with the shell that started it, nor take signals meant for it.
-    setsid nohup dockerd >"$log_file" 2>&1 < /dev/null &
+    # shellcheck disable=SC2046 # the private engine's arguments are words
+    setsid nohup dockerd $(dockerd_args) >"$log_file" 2>&1 < /dev/null &
     echo $! > "$pid_file"
   fi
   local waited=0
@@ -96,7 +125,8 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  restart) stop; start ;;
   status)
     if engine_answers; then say "engine answers"; else say "engine not reachable"; exit 1; fi ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|status" >&2; exit 2 ;;
 esac

@@ -37,3 +37,13 @@ fi
 command -v moto_server >/dev/null || { echo "test: moto_server (Python moto) is required for the EC2 tests" >&2; exit 1; }
 
 mvn -B verify "$@"
+
+# A chaos soak on QEMU (README "Chaos soak"): faults at random times under load; any violation fails the run.
+# Only after a full build (extra Maven arguments may have skipped the jar); CHAOS_MINUTES=0 skips it.
+chaos_minutes="${CHAOS_MINUTES:-3}"
+if [ "$#" -eq 0 ] && [ "$chaos_minutes" != 0 ]; then
+  echo "test: chaos soak, $chaos_minutes minutes on QEMU" >&2
+  java -jar server/target/deskpool.jar chaos --minutes "$chaos_minutes" --clients 4 --vms 4 --fault-every 8 --json \
+    --work-dir server/target/chaos \
+    | tee server/target/chaos-report.json
+fi

@@ -17,7 +17,7 @@ public enum ErrorCode {
     NOT_FOUND(ErrorKind.NOT_FOUND),
     CONFLICT(ErrorKind.CONFLICT),
     NOT_READY(ErrorKind.UNAVAILABLE),
-    VM_LOST(ErrorKind.EXTERNAL),
+    VM_LOST(ErrorKind.GONE),
     QUOTA_EXCEEDED(ErrorKind.QUOTA),
     ACQUIRE_TIMEOUT(ErrorKind.UNAVAILABLE),
     POOL_CLOSED(ErrorKind.UNAVAILABLE),

@@ -8,6 +8,8 @@ public enum ErrorKind {
     UNAUTHENTICATED,
     /** The caller named something that does not exist (404). */
     NOT_FOUND,
+    /** What the caller holds is gone for good and will not come back, e.g. a lease whose VM died (410). */
+    GONE,
     /** The caller may not do this (403). */
     FORBIDDEN,
     /** The request does not fit the current state, e.g. a step before any reset (409). */

@@ -47,6 +47,8 @@ final class EnvSession {
     String note = "";
     /** Whether the VM went back to the pool after ENV_IDLE_RELEASE without a call. */
     boolean releasedIdle;
+    /** The session's VM died (its lease was told vm_lost); cleared by the next reset. */
+    boolean vmLost;
 
     /** Set by the pool's events when the lease ends without this session ending it. */
     volatile LeaseEndReason leaseEnded;
@@ -88,6 +90,7 @@ final class EnvSession {
         this.leaseEnded = null;
         this.note = "";
         this.releasedIdle = false;
+        this.vmLost = false;
     }
 
     /** Forgets the VM (after it was released, lost or taken away). */
@@ -120,6 +123,9 @@ final class EnvSession {
         if (evaluation != null) {
             return SessionView.State.EVALUATED;
         }
+        if (vmLost) {
+            return SessionView.State.VM_LOST;
+        }
         if (lease == null) {
             return task == null && note.isEmpty() && !releasedIdle ? SessionView.State.NEW : SessionView.State.NO_VM;
         }
@@ -131,7 +137,13 @@ final class EnvSession {
 
     /** The view as of the last call (or this one, called under the lock). */
     SessionView view() {
-        return view;
+        SessionView v = view;
+        if (leaseEnded == LeaseEndReason.VM_LOST && v.state() != SessionView.State.VM_LOST) {
+            return new SessionView(v.id(), v.owner(), v.slot(), SessionView.State.VM_LOST, Optional.empty(), v.taskId(),
+                    v.step(), v.maxSteps(), v.score(), v.createdAt(), v.lastUsed(),
+                    "its VM died; the next call says why and a reset gets a new one");
+        }
+        return v;
     }
 
     /** Refreshes the view from the locked state; called under the lock. */

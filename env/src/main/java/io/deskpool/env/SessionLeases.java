@@ -4,6 +4,7 @@ import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
 import io.deskpool.core.pool.Lease;
 import io.deskpool.core.pool.LeaseEndReason;
+import io.deskpool.core.pool.LostLease;
 import io.deskpool.core.pool.VmPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,16 +38,25 @@ final class SessionLeases {
                 s.lease = pool.heartbeat(s.lease.id(), s.owner);
                 return;
             } catch (DeskpoolException e) {
-                if (e.code() != ErrorCode.UNKNOWN_LEASE) {
+                if (e.code() == ErrorCode.VM_LOST) {
+                    ended = LeaseEndReason.VM_LOST;
+                } else if (e.code() != ErrorCode.UNKNOWN_LEASE) {
                     throw e;
+                } else {
+                    ended = s.leaseEnded == null ? LeaseEndReason.EXPIRED : s.leaseEnded;
                 }
-                ended = s.leaseEnded == null ? LeaseEndReason.EXPIRED : s.leaseEnded;
             }
         }
         String vm = s.lease.vmId();
+        String leaseId = s.lease.id();
         sessions.unbind(s.lease);
         s.detach();
-        s.note = "VM " + vm + " was taken away: " + ended.name().toLowerCase(Locale.ROOT);
+        if (ended == LeaseEndReason.VM_LOST) {
+            s.vmLost = true;
+            s.note = "VM " + vm + " died: " + pool.lostLease(leaseId).map(LostLease::reason).orElse("vm_lost");
+        } else {
+            s.note = "VM " + vm + " was taken away: " + ended.name().toLowerCase(Locale.ROOT);
+        }
         throw EnvFailure.VM_LOST.exception("the session's " + s.note + "; reset the session to get a new VM");
     }
 
@@ -69,6 +79,7 @@ final class SessionLeases {
         sessions.unbind(lease);
         s.detach();
         s.done = true;
+        s.vmLost = true;
         if (lease != null) {
             try {
                 pool.markBroken(lease.id(), s.owner, "env " + during + ": " + e.getMessage());

@@ -29,6 +29,8 @@ public record SessionView(String id, String owner, OptionalInt slot, State state
         DONE,
         /** The episode was evaluated. */
         EVALUATED,
+        /** The session's VM died (process or container ended, or it stopped answering its health check). */
+        VM_LOST,
         /** The session has no VM: lost, released after ENV_IDLE_RELEASE, or its last reset failed. */
         NO_VM
     }

@@ -106,10 +106,14 @@ public final class DeskpoolServer implements AutoCloseable {
             pool = new VmPool(provider, poolConfig, tokens.quotas(), clock);
             PoolMetrics metrics = new PoolMetrics(pool, labels);
             pool.addListener(metrics);
+            LeaseJournal journal = new LeaseJournal(state.root());
+            pool.addListener(journal);
             log.info("Pool: size {}, warm spares {}, boot concurrency {}, lease TTL {} s, ready timeout {} s, snapshot '{}'",
                     poolConfig.poolSize(), poolConfig.warmTarget(), poolConfig.bootConcurrency(),
                     poolConfig.leaseTtl().toSeconds(), poolConfig.readyTimeout().toSeconds(), poolConfig.snapshot());
-            pool.start();
+            pool.start(journal.load());
+            journal.retainOnly(pool.leases().stream().map(io.deskpool.core.pool.Lease::id)
+                    .collect(java.util.stream.Collectors.toSet()));
 
             requestLog = new RequestLog(logSize, state.root().resolve("logs").resolve("requests.jsonl"));
             Authenticator auth = new Authenticator(settings.string(ServerSettings.AUTH_HEADER),
@@ -117,7 +121,7 @@ public final class DeskpoolServer implements AutoCloseable {
                     adminToken, requireToken, tokens);
             ServerContext ctx = new ServerContext(pool, auth, tokens,
                     new Views(settings.string(ServerSettings.PUBLIC_HOST), clock), requestLog, new HostStats(), clock,
-                    clock.instant(), serverId, startWait, maxWait);
+                    clock.instant(), serverId, startWait, maxWait, journal);
             env = new EnvApis(pool, settings, clock, new EnvApis.Callers(auth::client, c -> auth.identify(c).token(),
                     requireToken, tokens::isKnown), ctx.views()::advertisedHost, maxWait);
             app = createApp(ctx, metrics, maxBody);

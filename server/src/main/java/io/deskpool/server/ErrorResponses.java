@@ -59,6 +59,7 @@ final class ErrorResponses {
             case FORBIDDEN -> 403;
             case NOT_FOUND -> 404;
             case CONFLICT -> 409;
+            case GONE -> 410;
             case QUOTA -> 429;
             case UNAVAILABLE -> 503;
             case EXTERNAL -> 502;

@@ -3,6 +3,7 @@ package io.deskpool.server;
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
 import io.deskpool.core.pool.Lease;
+import io.deskpool.core.pool.LostLease;
 import io.deskpool.core.pool.TokenUsage;
 import io.deskpool.core.pool.VmView;
 import io.javalin.Javalin;
@@ -61,6 +62,7 @@ final class LeaseApi {
                     + s.maxAcquireWait().toSeconds() + " (ACQUIRE_MAX_WAIT), got " + waitSeconds);
         }
         Lease lease = s.pool().acquire(token, wait);
+        s.leaseJournal().record(lease);
         ctx.status(201).json(s.views().lease(lease, s.auth().identify(ctx)));
     }
 
@@ -148,15 +150,24 @@ final class LeaseApi {
         ctx.status(204);
     }
 
-    /** The lease named in the path, which the caller must own (or be admin) with a token that still exists. */
+    /**
+     * The lease named in the path, which the caller must own (or be admin) with a token that still exists. A lease
+     * whose VM died is a 410 {@code vm_lost} saying when and why, for its owner only.
+     */
     private Lease owned(Context ctx) {
         Caller caller = s.auth().identify(ctx);
         caller.requireKnownToken();
         String id = ctx.pathParam("id");
-        Lease lease = s.pool().lease(id).orElseThrow(() ->
-                new DeskpoolException(ErrorCode.UNKNOWN_LEASE, "no active lease with id '" + id + "'"));
-        if (!caller.mayActOn(lease.token())) {
+        Lease lease = s.pool().lease(id).orElse(null);
+        String owner = lease != null ? lease.token() : s.pool().lostLease(id).map(LostLease::token).orElse(null);
+        if (owner == null) {
+            throw new DeskpoolException(ErrorCode.UNKNOWN_LEASE, "no active lease with id '" + id + "'");
+        }
+        if (!caller.mayActOn(owner)) {
             throw new DeskpoolException(ErrorCode.NOT_LEASE_OWNER, "lease '" + id + "' belongs to another token");
+        }
+        if (lease == null) {
+            throw s.pool().lostLease(id).orElseThrow().error();
         }
         return lease;
     }

@@ -3,6 +3,7 @@ package io.deskpool.server;
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
 import io.deskpool.core.pool.Lease;
+import io.deskpool.core.pool.LostLease;
 import io.deskpool.core.pool.PoolStatus;
 import io.deskpool.core.pool.TokenUsage;
 import io.deskpool.core.pool.VmView;
@@ -60,6 +61,7 @@ final class LegacyApi {
         String token = s.auth().client(ctx);
         JsonBody.of(ctx).text("token"); // parsed and checked before a VM is handed out
         Lease lease = s.pool().acquire(token, s.startWait());
+        s.leaseJournal().record(lease);
         var data = s.views().emulator(lease, s.auth().identify(ctx));
         data.put("token", token);
         var body = new LinkedHashMap<String, Object>();
@@ -79,10 +81,17 @@ final class LegacyApi {
     }
 
     private void stopEmulator(Context ctx, Caller caller, String emulatorId) {
-        Lease lease = s.pool().lease(emulatorId).orElseThrow(() ->
-                new DeskpoolException(ErrorCode.NOT_FOUND, "emulator '" + emulatorId + "' not found"));
-        if (s.auth().requireToken() && !caller.mayActOn(lease.token())) {
+        Optional<LostLease> lost = s.pool().lostLease(emulatorId);
+        Lease lease = s.pool().lease(emulatorId).orElse(null);
+        if (lease == null && lost.isEmpty()) {
+            throw new DeskpoolException(ErrorCode.NOT_FOUND, "emulator '" + emulatorId + "' not found");
+        }
+        String owner = lease != null ? lease.token() : lost.get().token();
+        if (s.auth().requireToken() && !caller.mayActOn(owner)) {
             throw new DeskpoolException(ErrorCode.FORBIDDEN, "token does not own this emulator");
+        }
+        if (lease == null) {
+            throw lost.get().error();
         }
         s.pool().forceRelease(lease.id());
         ctx.json(Map.of("message", "Emulator stopped successfully", "code", 0));
@@ -254,7 +263,23 @@ final class LegacyApi {
 
     private void emulatorStatus(Context ctx) {
         String id = ctx.pathParam("id");
-        var lease = visibleLease(s.auth().identify(ctx), id);
+        Caller caller = s.auth().identify(ctx);
+        var lease = visibleLease(caller, id);
+        Optional<LostLease> lost = s.pool().lostLease(id).filter(l -> caller.mayActOn(l.token()));
+        if (lease.isEmpty() && lost.isPresent()) {
+            LostLease l = lost.get();
+            var body = new LinkedHashMap<String, Object>();
+            body.put("status", "lost");
+            body.put("emulator_id", id);
+            body.put("vm_id", l.vmId());
+            body.put("lost_at", l.lostAt().toString());
+            body.put("reason", l.reason());
+            body.put("code", 410);
+            body.put("error", ErrorCode.VM_LOST.wireName());
+            body.put("message", l.error().getMessage());
+            ctx.status(410).json(body);
+            return;
+        }
         if (lease.isEmpty()) {
             ctx.status(404).json(Map.of("status", "not_found", "emulator_id", id, "code", 404,
                     "error", "not_found", "message", "emulator '" + id + "' not found"));

@@ -18,6 +18,7 @@ public final class Main {
                 case "settings" -> SettingsCommand.run(ProviderRegistry.load(), System.out);
                 case "bench" -> io.deskpool.server.env.bench.BenchCommand.run(java.util.Arrays.asList(args).subList(1, args.length), System.out);
                 case "image" -> ImagePullCommand.run(java.util.List.of(args).subList(1, args.length), SettingsLoader.fromProcess(), System.out, System.err);
+                case "chaos" -> io.deskpool.server.chaos.ChaosCommand.run(java.util.List.of(args).subList(1, args.length), System.out, System.err);
                 case "doctor" -> DoctorCommand.run(java.util.List.of(args).subList(1, args.length), ProviderRegistry.load(), SettingsLoader.fromProcess(), System.out);
                 case "help", "--help", "-h" -> usage(0);
                 default -> {
@@ -50,6 +51,9 @@ public final class Main {
                   providers   list the VM providers found and whether each can run on this host
                   settings    print every setting with its default and meaning (the .env.example)
                   bench       N rollout workers against M VMs through the env API (bench --help)
+                  chaos       a soak under random faults (VMs killed or frozen, server killed, disk full) that
+                              checks no VM is shared or handed out dirty, quotas, lost leases told, /status
+                              [--minutes M] [--clients N] [--vms V] [--provider qemu|docker] [--json] (chaos --help)
                   doctor      check the host and the settings for the selected provider [--provider NAME]
                   image pull  download and unzip OSWorld's VM image, print its PATH_TO_VM
                               [--os ubuntu|windows] [--dest DIR] [--url URL] [--keep-archive]

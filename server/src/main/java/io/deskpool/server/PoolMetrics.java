@@ -1,5 +1,6 @@
 package io.deskpool.server;
 
+import io.deskpool.core.pool.BreakerStatus;
 import io.deskpool.core.pool.PoolEvent;
 import io.deskpool.core.pool.PoolListener;
 import io.deskpool.core.pool.VmPool;
@@ -15,7 +16,7 @@ import java.util.Locale;
 
 /**
  * Prometheus metrics of the pool, fed by its events: leases, VMs by state, boot and revert latency histograms,
- * quota rejections and acquire timeouts. Token labels are redacted.
+ * quota rejections, acquire timeouts, VMs lost, the boot circuit breaker and failing destroys. Token labels are redacted.
  */
 final class PoolMetrics implements PoolListener {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -38,6 +39,10 @@ final class PoolMetrics implements PoolListener {
         Gauge.builder("deskpool_leases_active", pool, p -> p.status().leases()).description("Leases held now").register(registry);
         Gauge.builder("deskpool_acquires_waiting", pool, p -> p.status().waiting()).description("Clients waiting for a VM").register(registry);
         Gauge.builder("deskpool_pool_size", pool, p -> p.config().poolSize()).description("Most VMs the pool runs (POOL_SIZE)").register(registry);
+        Gauge.builder("deskpool_boot_breaker_open", pool, p -> p.status().breaker().state() == BreakerStatus.State.CLOSED ? 0 : 1)
+                .description("1 while the boot circuit breaker is open or half open").register(registry);
+        Gauge.builder("deskpool_destroys_failing", pool, p -> p.status().failedDestroys().size())
+                .description("VMs whose destroy failed and is being retried").register(registry);
         leasesGranted = Counter.builder("deskpool_leases_granted").description("Leases handed out").register(registry);
         acquireTimeouts = Counter.builder("deskpool_acquire_timeouts").description("Acquires that found no VM in time").register(registry);
         boots = latency("deskpool_boot_seconds", "Cold boot to ready", "succeeded");
@@ -65,6 +70,9 @@ final class PoolMetrics implements PoolListener {
             Counter.builder("deskpool_quota_rejections")
                     .description("Acquires refused because the token was at its limit")
                     .tag("token", labels.redact(q.token())).register(registry).increment();
+        } else if (event instanceof PoolEvent.VmLost l) {
+            Counter.builder("deskpool_vms_lost").description("VMs that died (process ended or failed health checks)")
+                    .tag("while", l.leaseId().isEmpty() ? "idle" : "leased").register(registry).increment();
         } else if (event instanceof PoolEvent.AcquireTimedOut) {
             acquireTimeouts.increment();
         } else if (event instanceof PoolEvent.BootFinished b) {

@@ -60,6 +60,8 @@ final class RequestLog implements AutoCloseable {
     private final BufferedWriter file;
     private final java.util.concurrent.ConcurrentLinkedQueue<Entry> unwritten = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.ScheduledExecutorService writer;
+    /** Entries not written since the file stopped taking writes (a full disk); 0 while writes work. */
+    private long unwrittenSinceFailure;
 
     RequestLog(int capacity, Path file) {
         this.capacity = capacity;
@@ -110,8 +112,18 @@ final class RequestLog implements AutoCloseable {
                 if (any) {
                     file.flush();
                 }
+                if (any && unwrittenSinceFailure > 0) {
+                    log.info("The request log file takes writes again, after {} failed writes (their entries are lost)",
+                            unwrittenSinceFailure);
+                    unwrittenSinceFailure = 0;
+                }
             } catch (IOException ex) {
-                log.warn("Writing the request log failed: {}", ex.getMessage());
+                // Once per outage, not every 200 ms while the disk stays full.
+                if (unwrittenSinceFailure == 0) {
+                    log.warn("Writing the request log failed: {}; requests stay in memory (/request_logs) until it "
+                            + "takes writes again", ex.getMessage());
+                }
+                unwrittenSinceFailure++;
             }
         }
     }

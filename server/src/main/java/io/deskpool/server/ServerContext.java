@@ -18,5 +18,6 @@ record ServerContext(
         Instant startedAt,
         String serverId,
         Duration startWait,
-        Duration maxAcquireWait) {
+        Duration maxAcquireWait,
+        LeaseJournal leaseJournal) {
 }

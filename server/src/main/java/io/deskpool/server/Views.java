@@ -44,6 +44,7 @@ final class Views {
     Map<String, Object> lease(Lease lease, Caller caller) {
         var m = new LinkedHashMap<String, Object>();
         m.put("lease_id", lease.id());
+        m.put("state", "active");
         m.put("vm_id", lease.vmId());
         m.put("token", caller.show(lease.token()));
         m.put("granted_at", lease.grantedAt().toString());

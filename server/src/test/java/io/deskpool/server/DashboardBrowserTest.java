@@ -1,6 +1,7 @@
 package io.deskpool.server;
 
 import io.deskpool.core.settings.Settings;
+import io.deskpool.core.testing.InMemoryProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,7 +45,8 @@ class DashboardBrowserTest {
         assertThat(new File("/usr/bin/chromedriver")).as("chromedriver (apt-get install chromium chromium-driver)").exists();
         server = DeskpoolServer.start(Settings.of(Map.of(
                 "PROVIDER", "memory", "STATE_DIR", state.toString(), "HOST", "127.0.0.1", "PORT", "0",
-                "TOKENS", TOKEN + ":2", "ADMIN_TOKEN", ADMIN, "POOL_SIZE", "2", "POOL_WARM", "0")), Clock.systemUTC());
+                "TOKENS", TOKEN + ":2", "ADMIN_TOKEN", ADMIN, "POOL_SIZE", "2", "POOL_WARM", "0",
+                "BREAKER_FAILURES", "1")), Clock.systemUTC());
         ChromeOptions options = new ChromeOptions();
         options.setBinary("/usr/bin/chromium");
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -58,6 +60,11 @@ class DashboardBrowserTest {
 
     @AfterEach
     void stop() {
+        if (server != null) {
+            InMemoryProvider provider = (InMemoryProvider) server.pool().provider();
+            provider.failNextDestroys(0);
+            provider.failNextLaunches(0);
+        }
         if (browser != null) {
             browser.quit();
         }
@@ -97,5 +104,26 @@ class DashboardBrowserTest {
         wait.until(d -> d.findElements(row).isEmpty());
         assertThat(server.pool().vm(vmId)).isEmpty();
         assertThat(server.pool().leases()).isEmpty();
+    }
+
+    @Test
+    void shows_an_open_circuit_breaker_and_a_vm_whose_destroy_keeps_failing() {
+        HttpCalls http = new HttpCalls("http://127.0.0.1:" + server.port());
+        InMemoryProvider provider = (InMemoryProvider) server.pool().provider();
+        String vmId = http.post("/v1/leases", TOKEN, "{\"wait_seconds\": 10}").json().path("vm_id").asText();
+        provider.failNextDestroys(1000);
+        provider.kill(vmId);
+        provider.failNextLaunches(1000);
+        http.post("/v1/leases", TOKEN, "{\"wait_seconds\": 1}");
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+        wait.ignoring(StaleElementReferenceException.class);
+
+        browser.get("http://127.0.0.1:" + server.port() + "/dashboard");
+
+        wait.until(d -> !d.findElement(By.id("breaker")).getText().equals("…"));
+        assertThat(browser.findElement(By.id("breaker")).getText()).isIn("open", "half open");
+        assertThat(browser.findElement(By.id("breaker-detail")).getText()).contains("failed on demand");
+        assertThat(browser.findElement(By.id("lost")).getText()).isEqualTo("1");
+        assertThat(browser.findElement(By.id("failed-destroys")).getText()).contains(vmId, "destroy failed");
     }
 }

@@ -62,6 +62,54 @@ class ServerRestartTest {
         assertThat(Files.readString(state.resolve("server-id")).trim()).isEqualTo(second.serverId());
     }
 
+    @Test
+    void a_client_keeps_its_leased_vm_untouched_when_the_server_is_killed_and_started_again() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Map<String, String> settings = QemuServerTestBed.settings(state, Map.of("PORT", String.valueOf(port),
+                "POOL_SIZE", "1", "POOL_WARM", "1", "TOKENS", "alpha-restart:1"));
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName());
+        pb.environment().putAll(settings);
+        pb.redirectErrorStream(true).redirectOutput(state.resolve("first-server.log").toFile());
+        Process first = pb.start();
+        JsonNode lease;
+        try {
+            HttpCalls http = new HttpCalls("http://127.0.0.1:" + port);
+            QemuServerTestBed.eventually("the first server has a warm VM (log: " + state.resolve("first-server.log") + ")",
+                    () -> first.isAlive() && warmVms(http) == 1, 300);
+            lease = http.post("/v1/leases", "alpha-restart", "{\"wait_seconds\": 60}").json();
+            guest(lease).execute("echo still-mine > /tmp/restart-marker");
+        } finally {
+            first.destroyForcibly();
+            assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+
+        DeskpoolServer second = QemuServerTestBed.start(state, Map.of("POOL_SIZE", "1", "POOL_WARM", "1",
+                "TOKENS", "alpha-restart:1"));
+        try {
+            HttpCalls http = new HttpCalls("http://127.0.0.1:" + second.port());
+            String id = lease.path("lease_id").asText();
+            HttpCalls.Reply beat = http.post("/v1/leases/" + id + "/heartbeat", "alpha-restart", "{}");
+
+            assertThat(beat.status()).as(beat.body()).isEqualTo(200);
+            assertThat(beat.json().path("vm_id").asText()).isEqualTo(lease.path("vm_id").asText());
+            assertThat(second.pool().vm(lease.path("vm_id").asText()).orElseThrow().reverts()).isZero();
+            assertThat(guest(lease).execute("cat /tmp/restart-marker").path("output").asText()).contains("still-mine");
+            assertThat(http.post("/v1/leases", "alpha-restart", "{\"wait_seconds\": 0}").status())
+                    .as("the kept lease counts against the token's limit").isEqualTo(429);
+        } finally {
+            second.close();
+        }
+    }
+
+    private static GuestCalls guest(JsonNode lease) {
+        JsonNode e = lease.path("endpoints");
+        return new GuestCalls(e.path("host").asText(), e.path("server_port").asInt());
+    }
+
     private static int warmVms(HttpCalls http) {
         try {
             JsonNode pool = http.get("/v1/pool", null).json();

@@ -6,5 +6,7 @@ public enum LeaseEndReason {
     EXPIRED,
     MARKED_BROKEN,
     VM_STOPPED,
+    /** The VM died under the lease (its process ended or it stopped answering); the client is told with a 410. */
+    VM_LOST,
     POOL_CLOSED
 }

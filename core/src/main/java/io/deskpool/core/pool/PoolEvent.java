@@ -14,6 +14,10 @@ public sealed interface PoolEvent {
     record VmStateChanged(String vmId, VmState from, VmState to, String detail) implements PoolEvent {
     }
 
+    /** A VM died: its process or container ended, or it failed its health checks. {@code leaseId} is empty for an idle VM. */
+    record VmLost(String vmId, String leaseId, String detail) implements PoolEvent {
+    }
+
     record QuotaRejected(String token, int inUse, int limit) implements PoolEvent {
     }
 

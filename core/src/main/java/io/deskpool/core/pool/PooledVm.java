@@ -15,6 +15,12 @@ final class PooledVm {
     Lease lease;
     int reverts;
     int destroyAttempts;
+    /** When a failed destroy is tried again. */
+    Instant nextDestroyAt = Instant.MIN;
+    /** Since when it has been a spare nobody used (kept across health checks). */
+    Instant idleSince;
+    /** A health check of this VM is in flight. */
+    boolean checkRunning;
     /** A destroy call is in flight on a pool thread. */
     boolean destroyRunning;
     String lastError = "";
@@ -27,6 +33,7 @@ final class PooledVm {
         this.state = state;
         this.createdAt = handle != null ? handle.createdAt() : now;
         this.stateSince = now;
+        this.idleSince = now;
     }
 
     VmView view() {

@@ -3,22 +3,19 @@ package io.deskpool.core.pool;
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
 import io.deskpool.core.spi.Provider;
-import io.deskpool.core.spi.RevertResult;
+import io.deskpool.core.spi.VmExit;
 import io.deskpool.core.spi.VmHandle;
-import io.deskpool.core.spi.VmLabels;
-import io.deskpool.core.spi.VmSpec;
+import io.deskpool.core.spi.VmHealth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
+import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,10 +28,17 @@ import static java.util.Objects.requireNonNull;
  * N clients share M VMs. Clients acquire a VM under a lease (first come, first served, up to a deadline),
  * renew it by heartbeat and release it; a released VM goes back to its clean snapshot before anyone else gets it.
  * VMs that fail are quarantined, destroyed and replaced in the background; a number of warm spares is kept ready;
- * cold boots run with bounded concurrency; per-token quotas refuse acquires beyond a token's limit at once.
+ * cold boots run with bounded concurrency behind a circuit breaker; per-token quotas refuse acquires beyond a
+ * token's limit at once.
  *
- * <p>All state sits behind one lock that is never held across a provider call: boots, reverts and destroys run
- * on the pool's threads and report back under the lock. Events go to listeners after the lock is released.
+ * <p>VMs are watched: the provider reports a VM whose process ends, a {@link HealthMonitor} checks every VM every
+ * health interval, and a warm VM is checked before it is handed out. A dead leased VM loses its lease (the
+ * client's next call is told, {@link LostLease}) and is replaced. Spares beyond the warm target that stay idle are
+ * retired.
+ *
+ * <p>All state sits behind one lock that is never held across a provider call: boots, reverts, destroys and
+ * health checks run on the pool's threads ({@link PoolWork}) and report back under the lock. Events go to
+ * listeners after the lock is released.
  */
 public final class VmPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(VmPool.class);
@@ -43,19 +47,14 @@ public final class VmPool implements AutoCloseable {
     private final PoolConfig config;
     private final TokenQuotas quotas;
     private final Clock clock;
-    private final VmSpec spec;
     private final PoolEvents events = new PoolEvents();
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final PoolLedger ledger;
-    private int consecutiveBootFailures;
-    private String lastBootFailure = "";
-    private boolean started;
-    private boolean closed;
-    private boolean destroyOnClose;
-
-    private final ExecutorService boots;
-    private final ExecutorService work;
+    final ReentrantLock lock = new ReentrantLock();
+    final PoolLedger ledger;
+    final CircuitBreaker breaker;
+    final PoolPolicy policy;
+    final PoolWork work;
+    private final HealthMonitor health;
     private final ScheduledExecutorService housekeeper;
 
     public VmPool(Provider provider, PoolConfig config, TokenQuotas quotas, Clock clock) {
@@ -63,11 +62,12 @@ public final class VmPool implements AutoCloseable {
         this.config = requireNonNull(config, "config is null");
         this.quotas = requireNonNull(quotas, "quotas is null");
         this.clock = requireNonNull(clock, "clock is null");
-        this.spec = provider.baseSpec();
         this.ledger = new PoolLedger(events, clock);
-        this.boots = Executors.newFixedThreadPool(config.bootConcurrency(), PoolThreads.named("deskpool-boot"));
-        this.work = Executors.newCachedThreadPool(PoolThreads.named("deskpool-work"));
+        this.breaker = new CircuitBreaker(config.breakerThreshold(), config.bootBackoff(), config.maxBootBackoff());
         this.housekeeper = Executors.newSingleThreadScheduledExecutor(PoolThreads.named("deskpool-housekeeper"));
+        this.policy = new PoolPolicy(this, housekeeper);
+        this.work = new PoolWork(this, provider, provider.baseSpec());
+        this.health = new HealthMonitor(this, provider);
     }
 
     public void addListener(PoolListener listener) {
@@ -86,44 +86,54 @@ public final class VmPool implements AutoCloseable {
         return provider;
     }
 
+    Clock clock() {
+        return clock;
+    }
+
+    PoolEvents events() {
+        return events;
+    }
+
     /**
-     * Reconciles with the VMs the provider already holds for this owner (adopting or destroying them by
-     * policy), then starts booting warm spares. Call once.
+     * Starts watching the provider's VMs, reconciles with the VMs it already holds for this owner (adopting or
+     * destroying them by policy), then starts booting warm spares. Call once.
      */
     public void start() {
+        start(List.of());
+    }
+
+    /**
+     * As {@link #start()}, with the leases an earlier run granted: an adopted VM one of them names stays leased to
+     * that client, unreverted, for a full lease TTL from now; a lease whose VM is not adopted is lost (the client's
+     * next call gets {@code VM_LOST}).
+     */
+    public void start(Collection<CarriedLease> carried) {
+        boolean exitsReported = provider.watchExits(this::vmExited);
         List<VmHandle> owned = provider.listOwned();
         lock.lock();
         try {
-            if (started) {
+            if (policy.started) {
                 throw new DeskpoolException(ErrorCode.INTERNAL, "pool already started");
             }
-            started = true;
-            for (VmHandle h : owned) {
-                boolean adopt = config.reconcile() == ReconcilePolicy.ADOPT && ledger.size() < config.poolSize();
-                PooledVm vm = new PooledVm(h.id(), h, adopt ? VmState.REVERTING : VmState.DESTROYING, clock.instant());
-                ledger.enter(vm, adopt ? "adopted from an earlier run" : "left by an earlier run");
-                if (adopt) {
-                    submitWork(() -> runRevert(vm, h));
-                } else {
-                    submitWork(() -> runDestroy(vm, h));
-                }
-            }
-            if (!owned.isEmpty()) {
-                log.info("Reconcile found {} VM(s) from an earlier run: {}", owned.size(),
-                        config.reconcile() == ReconcilePolicy.ADOPT ? "adopting up to the pool size" : "destroying them");
-            }
-            fill();
+            policy.started = true;
+            policy.reconcile(owned, carried);
+            policy.fill();
         } finally {
             unlockAndDeliver();
         }
+        log.info("Watching VMs: {}; health checks {}", exitsReported ? "the provider reports exits at once"
+                        : "the provider does not report exits",
+                config.healthInterval().isZero() ? "off" : "every " + config.healthInterval().toMillis() / 1000.0 + " s");
         if (!config.housekeeping().isZero()) {
             long ms = config.housekeeping().toMillis();
             housekeeper.scheduleWithFixedDelay(this::housekeepQuietly, ms, ms, TimeUnit.MILLISECONDS);
         }
+        health.start(config.healthInterval());
     }
 
     /**
-     * Takes a clean VM for {@code token}, waiting up to {@code maxWait} for one.
+     * Takes a clean VM for {@code token}, waiting up to {@code maxWait} for one. A warm spare is checked first
+     * (bounded by the health timeout); one that fails is quarantined and the next is tried.
      *
      * @throws DeskpoolException {@code QUOTA_EXCEEDED} at once when the token holds its limit,
      *                           {@code ACQUIRE_TIMEOUT} when nothing was free in time (with the pool's state)
@@ -135,31 +145,72 @@ public final class VmPool implements AutoCloseable {
             throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "wait must not be negative, got " + maxWait);
         }
         long startNanos = System.nanoTime();
-        Waiter waiter;
-        lock.lock();
-        try {
-            ensureOpen();
-            int limit = quotas.limit(token);
-            int used = ledger.held(token);
-            if (used >= limit) {
-                events.add(new PoolEvent.QuotaRejected(token, used, limit));
-                throw new DeskpoolException(ErrorCode.QUOTA_EXCEEDED,
-                        "token quota exceeded: " + used + "/" + limit + " VMs in use or requested");
+        long deadline = startNanos + maxWait.toNanos();
+        boolean reserved = false;
+        while (true) {
+            PooledVm spare;
+            Waiter waiter = null;
+            lock.lock();
+            try {
+                if (!reserved) {
+                    ensureOpen();
+                    int limit = quotas.limit(token);
+                    int used = ledger.held(token);
+                    if (used >= limit) {
+                        events.add(new PoolEvent.QuotaRejected(token, used, limit));
+                        throw new DeskpoolException(ErrorCode.QUOTA_EXCEEDED,
+                                "token quota exceeded: " + used + "/" + limit + " VMs in use or requested");
+                    }
+                    ledger.reserve(token);
+                    reserved = true;
+                } else if (policy.closed) {
+                    ledger.unreserve(token);
+                    throw new DeskpoolException(ErrorCode.POOL_CLOSED, "the pool is shutting down");
+                }
+                spare = ledger.hasWaiters() ? null : ledger.firstWarm();
+                if (spare != null && config.healthTimeout().isZero()) {
+                    Lease lease = ledger.grant(spare, token, Duration.ofNanos(System.nanoTime() - startNanos), config.leaseTtl());
+                    policy.fill();
+                    return lease;
+                }
+                if (spare != null) {
+                    // Reserved before it is touched: nobody else can take it, retire it or check it meanwhile.
+                    ledger.transition(spare, VmState.CHECKING, "checked before hand-out");
+                    spare.checkRunning = true;
+                } else {
+                    waiter = new Waiter(token, startNanos);
+                    ledger.addWaiter(waiter);
+                    policy.fill();
+                }
+            } finally {
+                unlockAndDeliver();
             }
-            ledger.reserve(token);
-            PooledVm spare = ledger.firstWarm();
-            if (!ledger.hasWaiters() && spare != null) {
-                Lease lease = ledger.grant(spare, token, Duration.ZERO, config.leaseTtl());
-                fill();
-                return lease;
+            if (waiter != null) {
+                return awaitHandoff(waiter, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
-            waiter = new Waiter(token, startNanos);
-            ledger.addWaiter(waiter);
-            fill();
-        } finally {
-            unlockAndDeliver();
+            VmHealth seen = health.check(spare);
+            lock.lock();
+            try {
+                spare.checkRunning = false;
+                if (spare.state == VmState.CHECKING) {
+                    if (seen.isHealthy() && !policy.closed) {
+                        Lease lease = ledger.grant(spare, token, Duration.ofNanos(System.nanoTime() - startNanos),
+                                config.leaseTtl());
+                        policy.fill();
+                        return lease;
+                    }
+                    if (seen.isHealthy()) {
+                        policy.offer(spare);
+                    } else {
+                        events.add(new PoolEvent.VmLost(spare.id, "", seen.detail()));
+                        policy.quarantine(spare, "failed its check before hand-out: " + seen.detail());
+                    }
+                }
+                // Else it was taken away during the check (its process ended, an admin stopped it): try the next.
+            } finally {
+                unlockAndDeliver();
+            }
         }
-        return awaitHandoff(waiter, maxWait);
     }
 
     private Lease awaitHandoff(Waiter waiter, Duration maxWait) {
@@ -188,9 +239,9 @@ public final class VmPool implements AutoCloseable {
                 // Never used: straight back to the pool without a revert.
                 PooledVm vm = ledger.vm(lease.vmId());
                 ledger.endLease(lease, LeaseEndReason.RELEASED);
-                offer(vm);
+                policy.offer(vm);
             }
-            String state = ledger.describe(config.poolSize(), lastBootFailure);
+            String state = ledger.describe(config.poolSize(), breaker.status(clock.instant()));
             if (!waiter.future.isDone()) {
                 ledger.removeWaiter(waiter);
                 ledger.unreserve(waiter.token);
@@ -207,7 +258,7 @@ public final class VmPool implements AutoCloseable {
         }
     }
 
-    /** Extends a lease by the lease TTL from now. */
+    /** Extends a lease by the lease TTL from now. A lease whose VM died fails with {@code VM_LOST}. */
     public Lease heartbeat(String leaseId, String token) {
         lock.lock();
         try {
@@ -239,9 +290,9 @@ public final class VmPool implements AutoCloseable {
             PooledVm vm = ledger.vm(lease.vmId());
             ledger.endLease(lease, reason);
             if (reason == LeaseEndReason.MARKED_BROKEN) {
-                quarantine(vm, "marked broken by its client" + (detail.isBlank() ? "" : ": " + detail));
+                policy.quarantine(vm, "marked broken by its client" + (detail.isBlank() ? "" : ": " + detail));
             } else {
-                startRevert(vm);
+                policy.startRevert(vm);
             }
         } finally {
             unlockAndDeliver();
@@ -259,9 +310,9 @@ public final class VmPool implements AutoCloseable {
             switch (vm.state) {
                 case LEASED -> {
                     ledger.endLease(vm.lease, LeaseEndReason.VM_STOPPED);
-                    startDestroy(vm, "stopped on request");
+                    policy.startDestroy(vm, "stopped on request");
                 }
-                case WARM -> startDestroy(vm, "stopped on request");
+                case WARM, CHECKING -> policy.startDestroy(vm, "stopped on request");
                 case BOOTING, REVERTING -> vm.destroyWhenIdle = true;
                 case BROKEN, DESTROYING -> {
                     // already on its way out
@@ -272,30 +323,21 @@ public final class VmPool implements AutoCloseable {
         }
     }
 
-    /** Reclaims expired leases, retries failed destroys and refills spares. Runs on its own every housekeeping interval. */
+    /**
+     * Reclaims expired leases, retries failed destroys whose backoff is over, retires spares above the warm target
+     * that stayed idle too long, and refills spares. Runs on its own every housekeeping interval.
+     */
     public void housekeep() {
         lock.lock();
         try {
-            if (closed) {
+            if (policy.closed) {
                 return;
             }
             Instant now = clock.instant();
-            for (Lease lease : ledger.leases()) {
-                if (!lease.expiresAt().isAfter(now)) {
-                    log.warn("Lease {} of VM {} expired without a heartbeat; reclaiming the VM", lease.id(), lease.vmId());
-                    PooledVm vm = ledger.vm(lease.vmId());
-                    ledger.endLease(lease, LeaseEndReason.EXPIRED);
-                    startRevert(vm);
-                }
-            }
-            for (PooledVm vm : ledger.allVms()) {
-                if (vm.state == VmState.DESTROYING && vm.destroyAttempts > 0 && !vm.destroyRunning) {
-                    vm.destroyRunning = true;
-                    VmHandle h = vm.handle;
-                    submitWork(() -> runDestroy(vm, h));
-                }
-            }
-            fill();
+            policy.reclaimExpiredLeases(now);
+            policy.retryDestroys(now);
+            policy.retireIdleSpares(now);
+            policy.fill();
         } finally {
             unlockAndDeliver();
         }
@@ -309,10 +351,15 @@ public final class VmPool implements AutoCloseable {
         }
     }
 
+    /** Runs one round of health checks over every warm and leased VM now and applies what they found. */
+    public void checkHealth() {
+        health.runRound();
+    }
+
     public PoolStatus status() {
         lock.lock();
         try {
-            return ledger.status(config, quotas, consecutiveBootFailures, lastBootFailure);
+            return ledger.status(config, quotas, breaker.status(clock.instant()));
         } finally {
             lock.unlock();
         }
@@ -345,6 +392,16 @@ public final class VmPool implements AutoCloseable {
         }
     }
 
+    /** The lease with this id if its VM died under it (remembered for the last 10,000 such leases). */
+    public Optional<LostLease> lostLease(String leaseId) {
+        lock.lock();
+        try {
+            return ledger.lostLease(leaseId);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public List<Lease> leases() {
         lock.lock();
         try {
@@ -367,11 +424,11 @@ public final class VmPool implements AutoCloseable {
     public void close(boolean destroyVms, Duration maxWait) {
         lock.lock();
         try {
-            if (closed) {
+            if (policy.closed) {
                 return;
             }
-            closed = true;
-            destroyOnClose = destroyVms;
+            policy.closed = true;
+            policy.destroyOnClose = destroyVms;
             for (Waiter w : ledger.drainWaiters()) {
                 w.future.completeExceptionally(new DeskpoolException(ErrorCode.POOL_CLOSED, "the pool is shutting down"));
             }
@@ -382,134 +439,47 @@ public final class VmPool implements AutoCloseable {
             unlockAndDeliver();
         }
         housekeeper.shutdownNow();
+        health.stop();
         long deadline = System.nanoTime() + maxWait.toNanos();
         // Boots in flight are interrupted; a boot that fails or finishes now hands its VM to a destroy itself.
-        boots.shutdownNow();
-        awaitQuietly(boots, deadline);
+        work.stopBoots(deadline);
         if (destroyVms) {
             lock.lock();
             try {
                 for (PooledVm vm : ledger.allVms()) {
                     if (vm.handle != null && !vm.destroyRunning) {
-                        startDestroy(vm, "pool closed");
+                        policy.startDestroy(vm, "pool closed");
                     }
                 }
             } finally {
                 unlockAndDeliver();
             }
         }
-        work.shutdown();
-        if (!awaitQuietly(work, deadline)) {
+        if (!work.awaitQuiet(deadline)) {
             log.error("Not every VM was destroyed within {} s; the next start reconciles them", maxWait.toSeconds());
-            work.shutdownNow();
         }
     }
 
-    private static boolean awaitQuietly(ExecutorService executor, long deadlineNanos) {
-        try {
-            return executor.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    /** Runs pool work on the work threads; late work after shutdown (a boot finishing during close) gets its own thread. */
-    private void submitWork(Runnable task) {
-        try {
-            work.execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            Thread t = new Thread(task, "deskpool-late-work");
-            t.setDaemon(false);
-            t.start();
-        }
-    }
-
-    private void unlockAndDeliver() {
+    void unlockAndDeliver() {
         lock.unlock();
         events.deliver();
     }
 
-    // ---- policy, under the lock ----------------------------------------------------------------------------
-
-    /** A clean VM is free: the first waiter gets it, else it becomes a warm spare (or goes, if marked to). */
-    private void offer(PooledVm vm) {
-        if (vm.destroyWhenIdle || (closed && destroyOnClose)) {
-            startDestroy(vm, closed ? "pool closed" : "stopped on request");
-            return;
+    /** The provider says a VM's process or container ended; called on the provider's threads. */
+    private void vmExited(VmExit exit) {
+        lock.lock();
+        try {
+            policy.exited(exit);
+        } finally {
+            unlockAndDeliver();
         }
-        Waiter w = closed ? null : ledger.pollWaiter();
-        if (w != null) {
-            Lease lease = ledger.grant(vm, w.token, Duration.ofNanos(System.nanoTime() - w.sinceNanos), config.leaseTtl());
-            w.future.complete(lease);
-        } else {
-            ledger.transition(vm, VmState.WARM, "ready");
-        }
-    }
-
-    /** Boots VMs while supply (ready, booting, reverting) falls short of demand (waiters plus spares) and there is room. */
-    private void fill() {
-        if (closed || !started) {
-            return;
-        }
-        int supply = ledger.count(VmState.WARM) + ledger.count(VmState.BOOTING) + ledger.count(VmState.REVERTING);
-        int demand = ledger.waiting() + config.warmTarget();
-        while (supply < demand && ledger.size() < config.poolSize()) {
-            String id = "vm-" + java.util.UUID.randomUUID().toString().substring(0, 8);
-            PooledVm vm = new PooledVm(id, null, VmState.BOOTING, clock.instant());
-            ledger.enter(vm, "cold boot");
-            Waiter first = ledger.firstWaiter();
-            String token = first == null ? "" : first.token;
-            long delay = backoffMillis();
-            boots.execute(() -> runBoot(vm, token, delay));
-            supply++;
-        }
-    }
-
-    private long backoffMillis() {
-        if (consecutiveBootFailures == 0) {
-            return 0;
-        }
-        long base = config.bootBackoff().toMillis();
-        long d = base << Math.min(20, consecutiveBootFailures - 1);
-        return Math.min(d, config.maxBootBackoff().toMillis());
-    }
-
-    private void startRevert(PooledVm vm) {
-        ledger.transition(vm, VmState.REVERTING, "reverting to '" + config.snapshot() + "'");
-        VmHandle h = vm.handle;
-        submitWork(() -> runRevert(vm, h));
-    }
-
-    private void quarantine(PooledVm vm, String why) {
-        vm.lastError = why;
-        log.warn("VM {} quarantined: {}", vm.id, why);
-        ledger.transition(vm, VmState.BROKEN, why);
-        startDestroy(vm, why);
-    }
-
-    private void startDestroy(PooledVm vm, String why) {
-        ledger.transition(vm, VmState.DESTROYING, why);
-        if (vm.handle == null) {
-            leave(vm);
-            return;
-        }
-        vm.destroyRunning = true;
-        VmHandle h = vm.handle;
-        submitWork(() -> runDestroy(vm, h));
-    }
-
-    /** The VM is gone for good; a replacement boots if spares are due. */
-    private void leave(PooledVm vm) {
-        ledger.leave(vm);
-        fill();
     }
 
     private void ensureOpen() {
-        if (closed) {
+        if (policy.closed) {
             throw new DeskpoolException(ErrorCode.POOL_CLOSED, "the pool is shutting down");
         }
-        if (!started) {
+        if (!policy.started) {
             throw new DeskpoolException(ErrorCode.POOL_CLOSED, "the pool has not been started");
         }
     }
@@ -518,116 +488,5 @@ public final class VmPool implements AutoCloseable {
         if (token == null || token.isBlank()) {
             throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "a token is required");
         }
-    }
-
-    // ---- on pool threads, outside the lock -----------------------------------------------------------------
-
-    private void runBoot(PooledVm vm, String token, long delayMillis) {
-        long start = System.nanoTime();
-        VmHandle handle = null;
-        try {
-            if (delayMillis > 0) {
-                Thread.sleep(delayMillis);
-            }
-            var labels = new HashMap<String, String>();
-            labels.put(VmLabels.VM_ID, vm.id);
-            if (!token.isEmpty()) {
-                labels.put(VmLabels.TOKEN, token);
-            }
-            log.info("Booting VM {} ({})", vm.id, provider.name());
-            handle = provider.launch(vm.id, spec.withLabels(labels));
-            setHandle(vm, handle);
-            handle = provider.awaitReady(handle, config.readyTimeout());
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            lock.lock();
-            try {
-                vm.handle = handle;
-                consecutiveBootFailures = 0;
-                events.add(new PoolEvent.BootFinished(vm.id, true, took, "ready"));
-                offer(vm);
-            } finally {
-                unlockAndDeliver();
-            }
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            lock.lock();
-            try {
-                consecutiveBootFailures++;
-                lastBootFailure = message(e);
-                if (handle != null) {
-                    vm.handle = handle;
-                }
-                events.add(new PoolEvent.BootFinished(vm.id, false, took, message(e)));
-                quarantine(vm, "boot failed: " + message(e));
-            } finally {
-                unlockAndDeliver();
-            }
-        }
-    }
-
-    private void setHandle(PooledVm vm, VmHandle handle) {
-        lock.lock();
-        try {
-            vm.handle = handle;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void runRevert(PooledVm vm, VmHandle handle) {
-        long start = System.nanoTime();
-        try {
-            RevertResult result = provider.revert(handle, config.snapshot());
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            lock.lock();
-            try {
-                vm.handle = result.vm();
-                vm.reverts++;
-                events.add(new PoolEvent.RevertFinished(vm.id, true, result.path().name().toLowerCase(Locale.ROOT), took, "clean"));
-                offer(vm);
-            } finally {
-                unlockAndDeliver();
-            }
-        } catch (Exception e) {
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            lock.lock();
-            try {
-                events.add(new PoolEvent.RevertFinished(vm.id, false, "", took, message(e)));
-                quarantine(vm, "revert failed: " + message(e));
-            } finally {
-                unlockAndDeliver();
-            }
-        }
-    }
-
-    private void runDestroy(PooledVm vm, VmHandle handle) {
-        try {
-            provider.destroy(handle);
-            lock.lock();
-            try {
-                vm.destroyRunning = false;
-                leave(vm);
-            } finally {
-                unlockAndDeliver();
-            }
-        } catch (Exception e) {
-            int attempts;
-            lock.lock();
-            try {
-                vm.destroyRunning = false;
-                attempts = ++vm.destroyAttempts;
-                vm.lastError = "destroy failed: " + message(e);
-            } finally {
-                lock.unlock();
-            }
-            log.error("Destroying VM {} failed (attempt {}); housekeeping retries it: {}", vm.id, attempts, message(e));
-        }
-    }
-
-    private static String message(Throwable e) {
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 }

@@ -6,6 +6,8 @@ public enum VmState {
     BOOTING,
     /** Ready and clean, waiting for a client. */
     WARM,
+    /** Ready, taken off the spares for a moment to check its health (before a hand-out, or by the health monitor). */
+    CHECKING,
     /** Held by a lease. */
     LEASED,
     /** Going back to its clean snapshot after a lease ended. */

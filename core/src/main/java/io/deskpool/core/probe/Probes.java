@@ -24,6 +24,14 @@ public final class Probes {
         return new HttpGetProbe("terminal", VmEndpoints::serverPort, "/terminal");
     }
 
+    /**
+     * The in-VM server's {@code GET /platform}: the cheapest call every OSWorld server answers (no screen capture),
+     * for health checks of VMs that are already ready.
+     */
+    public static ReadinessProbe platform() {
+        return new HttpGetProbe("platform", VmEndpoints::serverPort, "/platform");
+    }
+
     public static ReadinessProbe allOf(ReadinessProbe... probes) {
         return new AllOfProbe("all_of", List.of(probes));
     }

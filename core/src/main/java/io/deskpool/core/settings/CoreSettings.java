@@ -18,6 +18,18 @@ public final class CoreSettings {
             "Most VMs booting at the same time (boots are the expensive step)");
     public static final Setting LEASE_TTL = Setting.of("LEASE_TTL", "1800",
             "Seconds a lease lives without a heartbeat before its VM is reclaimed");
+    public static final Setting HEALTH_INTERVAL = Setting.of("HEALTH_INTERVAL", "30",
+            "Seconds between health checks of every VM (idle and leased); a leased VM found dead loses its lease "
+                    + "(clients get 410 vm_lost) and is replaced; 0 = no periodic checks");
+    public static final Setting HEALTH_TIMEOUT = Setting.of("HEALTH_TIMEOUT", "5",
+            "Seconds one health check may take, also the check of a warm VM before it is handed out; 0 = hand "
+                    + "out warm VMs unchecked");
+    public static final Setting POOL_IDLE_RETIRE = Setting.of("POOL_IDLE_RETIRE", "600",
+            "Seconds a ready VM beyond POOL_WARM may stay idle before it is destroyed (the pool shrinks back after "
+                    + "a burst); 0 = keep them");
+    public static final Setting BREAKER_FAILURES = Setting.of("BREAKER_FAILURES", "5",
+            "Failed boots or reverts in a row after which the circuit breaker opens: boots wait out a backoff "
+                    + "(up to 30 s) and then run one at a time until one succeeds");
     public static final Setting VM_READY_TIMEOUT = Setting.of("VM_READY_TIMEOUT", "",
             "Seconds to wait for a VM to become ready; empty = the provider's default")
             .withAliases("DOCKER_VM_READY_TIMEOUT");
@@ -42,7 +54,8 @@ public final class CoreSettings {
                     + "empty = none (guests reach the internet and nothing internal)");
 
     public static final List<Setting> ALL = List.of(PROVIDER, STATE_DIR, SERVER_ID, POOL_SIZE, POOL_WARM,
-            BOOT_CONCURRENCY, LEASE_TTL, VM_READY_TIMEOUT, RECONCILE, SNAPSHOT_NAME, PATH_TO_VM, RAM_SIZE, CPU_CORES,
+            BOOT_CONCURRENCY, LEASE_TTL, HEALTH_INTERVAL, HEALTH_TIMEOUT, POOL_IDLE_RETIRE, BREAKER_FAILURES,
+            VM_READY_TIMEOUT, RECONCILE, SNAPSHOT_NAME, PATH_TO_VM, RAM_SIZE, CPU_CORES,
             DISK_SIZE, SCREEN_SIZE, GUEST_NETWORK_ALLOW, SettingsLoader.CONFIG_PATH);
 
     private CoreSettings() {

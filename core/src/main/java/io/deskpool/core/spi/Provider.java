@@ -1,7 +1,11 @@
 package io.deskpool.core.spi;
 
+import io.deskpool.core.probe.ProbeResult;
+import io.deskpool.core.probe.Probes;
+
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A backend that runs desktop VMs. Implementations are thread-safe: the pool calls them from several threads
@@ -57,6 +61,39 @@ public interface Provider extends AutoCloseable {
     /** The VM's resource use, where the backend can tell. */
     default ResourceStats stats(VmHandle vm) {
         return ResourceStats.UNKNOWN;
+    }
+
+    /**
+     * Whether the VM still runs and answers, within about {@code timeout}. The pool calls it before it hands out a
+     * warm VM and every {@code HEALTH_INTERVAL} for every VM it holds, leased ones included, so it must be cheap,
+     * bounded, safe to call from several threads, never block behind a long operation on the same VM, and never
+     * change the VM (no input, no state). It reports what it saw rather than throwing.
+     *
+     * <p>The default asks the in-VM server for {@code GET /platform}, which every OSWorld desktop answers: a VM
+     * that does not is {@code UNRESPONSIVE}. A provider that can see the VM's process or container does better
+     * (a process that exited is {@code GONE} at once, a frozen one does not cost the whole timeout).
+     */
+    default VmHealth checkHealth(VmHandle vm, Duration timeout) {
+        if (vm.endpoints().isEmpty()) {
+            return VmHealth.unresponsive("VM " + vm.id() + " has no endpoints to probe");
+        }
+        ProbeResult r = Probes.platform().check(vm.endpoints().get(), timeout);
+        return r.passed() ? VmHealth.healthy(r.detail())
+                : VmHealth.unresponsive("the in-VM server did not answer GET /platform: " + r.detail());
+    }
+
+    /**
+     * Starts telling {@code listener} about every VM of this provider whose process or container ends without
+     * {@link #destroy} or {@link #revert} ending it, as soon as the backend says so (a process exit, a Docker
+     * {@code die} event). The pool calls it once, before it launches anything; the listener is called on the
+     * provider's threads, must be quick and does not throw. A report about a VM the pool no longer holds, or
+     * about a VM it is destroying, is harmless.
+     *
+     * @return whether this provider reports exits; {@code false} (the default) means the pool learns about a VM
+     *         that ended from {@link #checkHealth} alone, every {@code HEALTH_INTERVAL}
+     */
+    default boolean watchExits(Consumer<VmExit> listener) {
+        return false;
     }
 
     /** Whether hardware acceleration (KVM) is in use, for health reports. */

@@ -339,7 +339,7 @@ class VmPoolTest {
     }
 
     @Test
-    void a_failed_destroy_is_retried_by_housekeeping_so_nothing_leaks() {
+    void a_failed_destroy_is_retried_by_housekeeping_after_a_backoff_so_nothing_leaks() {
         InMemoryProvider provider = new InMemoryProvider();
         VmPool pool = started(provider, config(1, 1, 1));
         Lease lease = pool.acquire("alpha", LONG);
@@ -349,6 +349,7 @@ class VmPoolTest {
         eventually("the first destroy failed", () -> pool.vm(lease.vmId()).map(v -> v.lastError().startsWith("destroy failed"))
                 .orElse(false));
         assertThat(provider.liveVmIds()).contains(lease.vmId());
+        clock.advance(PoolWork.FIRST_DESTROY_BACKOFF);
         pool.housekeep();
 
         eventually("the retry destroyed it", () -> !provider.liveVmIds().contains(lease.vmId()));

@@ -7,7 +7,9 @@ import io.deskpool.core.spi.RevertPath;
 import io.deskpool.core.spi.RevertResult;
 import io.deskpool.core.spi.ScreenSize;
 import io.deskpool.core.spi.VmEndpoints;
+import io.deskpool.core.spi.VmExit;
 import io.deskpool.core.spi.VmHandle;
+import io.deskpool.core.spi.VmHealth;
 import io.deskpool.core.spi.VmLabels;
 import io.deskpool.core.spi.VmSpec;
 
@@ -20,11 +22,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * A provider that lives in test code only: "VMs" are map entries in an {@link InMemoryBackend}. Boots take a
- * set delay or wait at a gate; launches, readiness and reverts fail on demand. It counts what happened so tests
- * can check concurrency bounds, leaks and that every lease starts from a clean VM.
+ * set delay or wait at a gate; launches, readiness and reverts fail on demand; a VM can be killed (its exit is
+ * reported, unless exit reports are off) or frozen (its health checks say unresponsive). It counts what happened
+ * so tests can check concurrency bounds, leaks and that every lease starts from a clean VM.
  */
 public final class InMemoryProvider implements Provider {
     public static final String SNAPSHOT = "clean";
@@ -43,6 +47,9 @@ public final class InMemoryProvider implements Provider {
     public final AtomicInteger launches = new AtomicInteger();
     public final AtomicInteger reverts = new AtomicInteger();
     public final AtomicInteger destroys = new AtomicInteger();
+    public final AtomicInteger healthChecks = new AtomicInteger();
+    private volatile boolean reportsExits = true;
+    private volatile Consumer<VmExit> exitListener;
 
     public InMemoryProvider(InMemoryBackend backend, String owner, Clock clock) {
         this.backend = backend;
@@ -79,6 +86,40 @@ public final class InMemoryProvider implements Provider {
         if (g != null) {
             g.release(10_000);
         }
+    }
+
+    /** Exits are not reported: the pool learns about a killed VM from its health checks only. */
+    public InMemoryProvider withoutExitReports() {
+        this.reportsExits = false;
+        return this;
+    }
+
+    /** Ends a VM behind the pool's back, as kill -9 would, and reports its exit (if exit reports are on). */
+    public void kill(String vmId) {
+        InMemoryBackend.Vm v = backend.vms.remove(vmId);
+        Consumer<VmExit> listener = exitListener;
+        if (v != null && listener != null) {
+            listener.accept(new VmExit(vmId, v.handle.backendId(), "process was killed"));
+        }
+    }
+
+    /** Tells the pool about an exit as a provider would, whether or not it happened. */
+    public void reportExit(VmExit exit) {
+        exitListener.accept(exit);
+    }
+
+    /** The VM stops answering (as SIGSTOP would) until {@link #thaw}. */
+    public void freeze(String vmId) {
+        backend.vms.get(vmId).frozen = true;
+    }
+
+    public void thaw(String vmId) {
+        backend.vms.get(vmId).frozen = false;
+    }
+
+    /** The VM's next {@code n} health checks say it does not answer, then it answers again. */
+    public void unresponsiveChecks(String vmId, int n) {
+        backend.vms.get(vmId).unresponsiveChecks.set(n);
     }
 
     public void failNextLaunches(int n) {
@@ -191,6 +232,28 @@ public final class InMemoryProvider implements Provider {
     }
 
     @Override
+    public VmHealth checkHealth(VmHandle vm, Duration timeout) {
+        healthChecks.incrementAndGet();
+        InMemoryBackend.Vm v = backend.vms.get(vm.id());
+        if (v == null) {
+            return VmHealth.gone("VM " + vm.id() + " does not exist");
+        }
+        if (v.frozen || take(v.unresponsiveChecks)) {
+            return VmHealth.unresponsive("VM " + vm.id() + " did not answer within " + timeout.toMillis() + " ms");
+        }
+        return VmHealth.healthy("answers");
+    }
+
+    @Override
+    public boolean watchExits(Consumer<VmExit> listener) {
+        if (!reportsExits) {
+            return false;
+        }
+        this.exitListener = listener;
+        return true;
+    }
+
+    @Override
     public List<VmHandle> listOwned() {
         return backend.vms.values().stream()
                 .map(v -> v.handle)
@@ -224,6 +287,8 @@ public final class InMemoryProvider implements Provider {
             public volatile boolean ready;
             public volatile boolean dirty;
             public volatile int reverts;
+            public volatile boolean frozen;
+            final AtomicInteger unresponsiveChecks = new AtomicInteger();
 
             Vm(VmHandle handle) {
                 this.handle = handle;

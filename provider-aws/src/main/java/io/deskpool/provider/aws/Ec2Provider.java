@@ -7,6 +7,7 @@ import io.deskpool.core.spi.Provider;
 import io.deskpool.core.spi.RevertPath;
 import io.deskpool.core.spi.RevertResult;
 import io.deskpool.core.spi.VmHandle;
+import io.deskpool.core.spi.VmHealth;
 import io.deskpool.core.spi.VmLabels;
 import io.deskpool.core.spi.VmSpec;
 import org.slf4j.Logger;
@@ -136,6 +137,17 @@ public final class Ec2Provider implements Provider {
     @Override
     public VmHandle awaitReady(VmHandle vm, Duration timeout) {
         return readiness.await(vm, timeout);
+    }
+
+    /**
+     * Probe only: the in-VM server's {@code GET /platform} (a stopped or terminated instance stops answering it).
+     * EC2 has no push channel for instance state short of EventBridge rules and a queue this server does not set
+     * up, so {@link #watchExits} is not offered; and asking DescribeInstances for every VM every health interval
+     * would spend the account's API rate limit, shared with launches and reverts, on a question the probe answers.
+     */
+    @Override
+    public VmHealth checkHealth(VmHandle vm, Duration timeout) {
+        return readiness.health(vm, timeout);
     }
 
     @Override

@@ -2,11 +2,13 @@ package io.deskpool.provider.aws;
 
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
+import io.deskpool.core.probe.ProbeResult;
 import io.deskpool.core.probe.Probes;
 import io.deskpool.core.probe.ReadinessProbe;
 import io.deskpool.core.probe.ReadinessWaiter;
 import io.deskpool.core.spi.VmEndpoints;
 import io.deskpool.core.spi.VmHandle;
+import io.deskpool.core.spi.VmHealth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.ec2.model.Instance;
@@ -125,6 +127,16 @@ final class InstanceReadiness {
                 return Optional.empty(); // cannot tell now; the probes keep going
             }
         };
+    }
+
+    /** The in-VM server's {@code GET /platform} at the VM's address (or the probe override), within {@code timeout}. */
+    VmHealth health(VmHandle vm, Duration timeout) {
+        if (vm.endpoints().isEmpty()) {
+            return VmHealth.unresponsive("VM " + vm.id() + " has no address yet");
+        }
+        ProbeResult r = Probes.platform().check(probeTarget(vm.endpoints().get()), timeout);
+        return r.passed() ? VmHealth.healthy(r.detail())
+                : VmHealth.unresponsive("the in-VM server did not answer GET /platform: " + r.detail());
     }
 
     private VmEndpoints probeTarget(VmEndpoints real) {

@@ -12,7 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A loopback stand-in for a desktop VM's readiness endpoints, in test code: the in-VM server's {@code GET
- * /screenshot} and Chrome's {@code GET /json/version}, both on one port. Emulated instances have 10.x/172.x
+ * /screenshot} and {@code GET /platform}, and Chrome's {@code GET /json/version}, all on one port. Emulated instances have 10.x/172.x
  * addresses that lead nowhere (and must never be contacted), so the provider's probes are pointed here.
  */
 final class DesktopStandIn implements AutoCloseable {
@@ -61,6 +61,9 @@ final class DesktopStandIn implements AutoCloseable {
             if (path.equals("/screenshot")) {
                 body = PNG_SIGNATURE;
                 ex.getResponseHeaders().add("Content-Type", "image/png");
+            } else if (path.equals("/platform")) {
+                body = "Linux".getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().add("Content-Type", "text/plain");
             } else if (path.equals("/json/version")) {
                 body = "{\"Browser\":\"Chrome/stand-in\"}".getBytes(StandardCharsets.UTF_8);
                 ex.getResponseHeaders().add("Content-Type", "application/json");

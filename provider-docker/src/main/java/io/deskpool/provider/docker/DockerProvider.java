@@ -19,7 +19,9 @@ import io.deskpool.core.spi.ResourceStats;
 import io.deskpool.core.spi.RevertPath;
 import io.deskpool.core.spi.RevertResult;
 import io.deskpool.core.spi.VmEndpoints;
+import io.deskpool.core.spi.VmExit;
 import io.deskpool.core.spi.VmHandle;
+import io.deskpool.core.spi.VmHealth;
 import io.deskpool.core.spi.VmLabels;
 import io.deskpool.core.spi.VmSpec;
 import org.slf4j.Logger;
@@ -36,6 +38,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import static java.util.Objects.requireNonNull;
@@ -70,6 +73,8 @@ public final class DockerProvider implements Provider {
     private final ReadinessProbe probe = Probes.desktop();
     private final ReadinessWaiter waiter = ReadinessWaiter.standard();
     private final Map<String, VmSpec> specs = new ConcurrentHashMap<>();
+    private final DockerExitWatch exitWatch;
+    private final DockerHealthCheck healthCheck;
     private final ContainerFirewall firewall;
     private volatile boolean kvmInUse;
 
@@ -83,6 +88,8 @@ public final class DockerProvider implements Provider {
                 context.clock()), probe, STATE_TIMEOUT), QMP_TIMEOUT);
         this.qmpFolders = new QmpFolders(context.stateDir());
         this.forker = new DockerForker(this, snapshots, QMP_TIMEOUT);
+        this.exitWatch = new DockerExitWatch(engine, containers, context.ownerId());
+        this.healthCheck = new DockerHealthCheck(containers, config.endpointHost());
         this.firewall = new ContainerFirewall(config.allowedInternal());
     }
 
@@ -139,6 +146,7 @@ public final class DockerProvider implements Provider {
                 firewall.apply(vmId, id, info.getState().getPidLong() == null ? 0 : info.getState().getPidLong());
             }
             specs.put(vmId, spec);
+            exitWatch.watch(vmId, id);
             return new VmHandle(vmId, NAME, id, PublishedPorts.of(info, config.endpointHost()), info.getConfig().getLabels(),
                     context.clock().instant());
         } catch (RuntimeException e) {
@@ -237,7 +245,22 @@ public final class DockerProvider implements Provider {
 
     @Override
     public List<VmHandle> listOwned() {
-        return containers.owned().stream().map(this::handleOf).toList();
+        List<VmHandle> owned = containers.owned().stream().map(this::handleOf).toList();
+        owned.stream().filter(h -> h.endpoints().isPresent()).forEach(h -> exitWatch.watch(h.id(), h.backendId()));
+        return owned;
+    }
+
+    /** Reports containers that die without this provider removing them, from the engine's {@code die} events. */
+    @Override
+    public boolean watchExits(Consumer<VmExit> listener) {
+        exitWatch.start(listener);
+        return true;
+    }
+
+    /** See {@link DockerHealthCheck}: the container, the QEMU inside over QMP, then the in-VM server. */
+    @Override
+    public VmHealth checkHealth(VmHandle vm, Duration timeout) {
+        return healthCheck.of(vm, timeout);
     }
 
     @Override
@@ -293,6 +316,8 @@ public final class DockerProvider implements Provider {
 
     @Override
     public void close() {
+        exitWatch.close();
+        healthCheck.close();
         engine.close();
     }
 
@@ -367,6 +392,7 @@ public final class DockerProvider implements Provider {
         List<String> ids = Stream.concat(Stream.of(vm.backendId()), containers.ofVm(vm.id()).stream().map(Container::getId))
                 .distinct().toList();
         for (String id : ids) {
+            exitWatch.forget(id);
             containers.remove(id);
         }
     }

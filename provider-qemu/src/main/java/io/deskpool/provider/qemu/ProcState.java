@@ -26,6 +26,18 @@ final class ProcState {
         }
     }
 
+    /** Stopped by a signal (SIGSTOP, SIGTSTP) or a tracer: it runs nothing until it is continued. */
+    static boolean stopped(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int end = stat.lastIndexOf(')');
+            char state = end < 0 || end + 2 >= stat.length() ? '?' : stat.charAt(end + 2);
+            return state == 'T' || state == 't';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Waits until the process is gone or a zombie; false when it still runs after {@code max}. */
     static boolean awaitExit(long pid, Duration max) {
         long deadline = System.nanoTime() + max.toNanos();

@@ -24,6 +24,8 @@ final class QemuProcess {
 
     private final ProcessHandle handle;
     private final Process child;
+    /** This provider asked it to stop (destroy, reboot, shutdown): its exit is no news. */
+    private volatile boolean stopRequested;
 
     private QemuProcess(ProcessHandle handle, Process child) {
         this.handle = requireNonNull(handle, "handle is null");
@@ -79,6 +81,20 @@ final class QemuProcess {
         return handle.isAlive() && ProcState.alive(handle.pid());
     }
 
+    /** Stopped by a signal (SIGSTOP, SIGTSTP) or a tracer: it runs nothing until it is continued. */
+    boolean isStopped() {
+        return ProcState.stopped(handle.pid());
+    }
+
+    /** Completes when the process exits (at once for a child of this JVM, by polling for others). */
+    java.util.concurrent.CompletableFuture<ProcessHandle> onExit() {
+        return handle.onExit();
+    }
+
+    boolean stopRequested() {
+        return stopRequested;
+    }
+
     /** How it ended, for error messages. */
     String exitDescription() {
         if (isRunning()) {
@@ -86,7 +102,11 @@ final class QemuProcess {
         }
         if (child != null) {
             try {
-                return "exited with code " + child.waitFor(1, TimeUnit.SECONDS);
+                if (child.waitFor(1, TimeUnit.SECONDS)) {
+                    int code = child.exitValue();
+                    // A process killed by signal N exits with 128 + N.
+                    return code > 128 && code < 160 ? "was killed by signal " + (code - 128) : "exited with code " + code;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -105,9 +125,20 @@ final class QemuProcess {
         }
     }
 
-    /** SIGTERM (QEMU shuts down cleanly on it), then SIGKILL after {@code grace}; returns once it is gone. */
+    /**
+     * SIGTERM (QEMU shuts down cleanly on it), then SIGKILL after {@code grace}; a stopped process gets SIGKILL at
+     * once. Returns once it is gone.
+     */
     void stop(Duration grace) {
+        stopRequested = true;
         if (!isRunning()) {
+            reap();
+            return;
+        }
+        if (isStopped()) {
+            // A stopped (frozen) process cannot act on SIGTERM until it is continued: waiting out the grace is waste.
+            handle.destroyForcibly();
+            awaitExit(Duration.ofSeconds(10));
             reap();
             return;
         }
@@ -121,6 +152,7 @@ final class QemuProcess {
 
     /** Sends SIGTERM without waiting (shutdown hooks stop many VMs at once). */
     void signalStop() {
+        stopRequested = true;
         handle.destroy();
     }
 
@@ -139,6 +171,7 @@ final class QemuProcess {
     }
 
     void forceStop() {
+        stopRequested = true;
         handle.destroyForcibly();
     }
 

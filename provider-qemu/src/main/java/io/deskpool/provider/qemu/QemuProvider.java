@@ -14,7 +14,9 @@ import io.deskpool.core.spi.Provider;
 import io.deskpool.core.spi.ResourceStats;
 import io.deskpool.core.spi.RevertResult;
 import io.deskpool.core.spi.ScreenSize;
+import io.deskpool.core.spi.VmExit;
 import io.deskpool.core.spi.VmHandle;
+import io.deskpool.core.spi.VmHealth;
 import io.deskpool.core.spi.VmLabels;
 import io.deskpool.core.spi.VmSpec;
 import org.slf4j.Logger;
@@ -32,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 import static java.util.Objects.requireNonNull;
 
@@ -63,6 +66,7 @@ public final class QemuProvider implements Provider {
     private final ReadinessProbe probe;
     private final ReadinessWaiter bootWaiter = ReadinessWaiter.standard();
     private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
+    private final QemuExitWatch exitWatch = new QemuExitWatch(vm -> vms.get(vm.id()) == vm);
     private final GuestNetworks networks;
     private final ForkFiles forkFiles;
     private final GuestMemory memory;
@@ -80,7 +84,7 @@ public final class QemuProvider implements Provider {
         this.state = new StateDirectory(stateDir);
         this.screen = requireNonNull(screen, "screen is null");
         this.testGuest = requireNonNull(testGuest, "testGuest is null");
-        this.starter = new QemuStarter(config, binary, imgBinary, accelerator);
+        this.starter = new QemuStarter(config, binary, imgBinary, accelerator, exitWatch::watch);
         this.networks = new GuestNetworks(config, isolationTools);
         this.probe = config.readyProbe() == QemuConfig.ReadyProbeKind.DESKTOP ? Probes.desktop() : Probes.screenshot();
         this.snapshotName = config.snapshotName();
@@ -89,7 +93,7 @@ public final class QemuProvider implements Provider {
         this.memory = new GuestMemory(config.memoryDir(), stateDir);
         this.forker = new QemuForker(this, vms, state, starter, networks, engine, forkFiles, memory, imgBinary, cp,
                 ownerId, clock);
-        this.adoption = new VmAdoption(vms, state, networks, ownerId, this::handle);
+        this.adoption = new VmAdoption(vms, state, networks, ownerId, this::handle, exitWatch::watch);
         Optional<CleanTemplates> templates = config.cleanTemplate()
                 ? Optional.of(new CleanTemplates(forkFiles, engine, imgBinary, clock)) : Optional.empty();
         this.reverts = new CleanReverts(this, config, accelerator, engine, templates, starter, networks, memory,
@@ -305,9 +309,23 @@ public final class QemuProvider implements Provider {
         return new ResourceStats(-1, rss, vm.record().memoryMb() * 1024L * 1024, -1, -1, -1, -1);
     }
 
+    /** Reports a VM whose QEMU ends without this provider stopping it, at once for the QEMUs this JVM started. */
+    @Override
+    public boolean watchExits(Consumer<VmExit> listener) {
+        exitWatch.start(listener);
+        return true;
+    }
+
+    /** See {@link QemuHealthCheck}: process, QMP, then the in-VM server, without taking the VM's lock. */
+    @Override
+    public VmHealth checkHealth(VmHandle handle, Duration timeout) {
+        return QemuHealthCheck.of(vms.get(handle.id()), handle.id(), timeout);
+    }
+
     /** Does not stop VMs (the pool decides that); with QEMU_ON_EXIT=stop the JVM's exit still will. */
     @Override
     public void close() {
+        exitWatch.close();
     }
 
     /**

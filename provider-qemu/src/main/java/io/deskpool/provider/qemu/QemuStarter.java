@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import static java.util.Objects.requireNonNull;
 
@@ -30,12 +31,15 @@ final class QemuStarter {
     private final Path binary;
     private final Path imgBinary;
     private final Accelerator accelerator;
+    private final Consumer<QemuVm> started;
 
-    QemuStarter(QemuConfig config, Path binary, Path imgBinary, Accelerator accelerator) {
+    /** @param started told of every QEMU started (the exit watch), whether it boots or waits for a saved state */
+    QemuStarter(QemuConfig config, Path binary, Path imgBinary, Accelerator accelerator, Consumer<QemuVm> started) {
         this.config = requireNonNull(config, "config is null");
         this.binary = requireNonNull(binary, "binary is null");
         this.imgBinary = requireNonNull(imgBinary, "imgBinary is null");
         this.accelerator = requireNonNull(accelerator, "accelerator is null");
+        this.started = requireNonNull(started, "started is null");
     }
 
     /**
@@ -110,8 +114,16 @@ final class QemuStarter {
                     accelerator.qemuName(), config.bindAddress().getHostAddress(), config.restrictNetwork(),
                     network.name(), config.endpointHost(), ports.server(), ports.cdp(), ports.vlc(), vnc.webSocketPort(),
                     "", VmRecord.FIRST_DISK, draft.memory(), draft.memoryShared());
-            record.writeTo(dir.recordFile());
+            try {
+                record.writeTo(dir.recordFile());
+            } catch (IOException | RuntimeException e) {
+                // QEMU runs, but nothing records it (a full disk): stop it, or it outlives the VM that failed.
+                process.stop(Duration.ofSeconds(2));
+                network.detach(dir);
+                throw e;
+            }
             vm.running(process, record);
+            started.accept(vm);
             log.info("VM {} started{}: QEMU pid {}, {} MB{}, {} CPU, {}, in-VM server on {}:{}, CDP on {}:{}, VNC "
                             + "WebSocket on {}:{}, network {}, base {}", draft.vmId(),
                     extraArgs.isEmpty() ? "" : " (waiting for a saved state)", process.pid(), draft.memoryMb(),

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import static java.util.Objects.requireNonNull;
@@ -26,14 +27,17 @@ final class VmAdoption {
     private final GuestNetworks networks;
     private final String ownerId;
     private final BiFunction<VmDirectory, VmRecord, VmHandle> handles;
+    private final Consumer<QemuVm> adopted;
 
+    /** @param adopted told of each VM of an earlier run taken over (the exit watch) */
     VmAdoption(Map<String, QemuVm> vms, StateDirectory state, GuestNetworks networks, String ownerId,
-               BiFunction<VmDirectory, VmRecord, VmHandle> handles) {
+               BiFunction<VmDirectory, VmRecord, VmHandle> handles, Consumer<QemuVm> adopted) {
         this.vms = requireNonNull(vms, "vms is null");
         this.state = requireNonNull(state, "state is null");
         this.networks = requireNonNull(networks, "networks is null");
         this.ownerId = requireNonNull(ownerId, "ownerId is null");
         this.handles = requireNonNull(handles, "handles is null");
+        this.adopted = requireNonNull(adopted, "adopted is null");
     }
 
     /** Our VMs: the ones this provider knows, and the running ones of an earlier run (adopted from now on). */
@@ -59,11 +63,12 @@ final class VmAdoption {
                 StateDirectory.removeLeftovers(dir, QemuProvider.STOP_GRACE);
                 continue;
             }
-            QemuVm adopted = new QemuVm(dir, process.get(), record.get());
-            if (vms.putIfAbsent(dir.vmId(), adopted) == null) {
+            QemuVm found = new QemuVm(dir, process.get(), record.get());
+            if (vms.putIfAbsent(dir.vmId(), found) == null) {
+                adopted.accept(found);
                 log.info("Found VM {} from an earlier run (QEMU pid {}, snapshot '{}')", dir.vmId(),
                         process.get().pid(), record.get().snapshot());
-                owned.add(handle.apply(adopted));
+                owned.add(handle.apply(found));
             }
         }
         return owned;

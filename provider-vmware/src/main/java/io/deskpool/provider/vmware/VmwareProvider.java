@@ -11,6 +11,7 @@ import io.deskpool.core.spi.RevertPath;
 import io.deskpool.core.spi.RevertResult;
 import io.deskpool.core.spi.VmEndpoints;
 import io.deskpool.core.spi.VmHandle;
+import io.deskpool.core.spi.VmHealth;
 import io.deskpool.core.spi.VmSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -186,6 +187,16 @@ public final class VmwareProvider implements Provider {
      * that is powered off still holds its .vmx, and the pool's reconcile (revert = power on, or destroy) is what
      * frees or reuses it. Listing it keeps that slot from being lost until someone deletes the claim file.
      */
+    /**
+     * Probe only: the in-VM server's {@code GET /platform}. vmrun has no event stream to report a powered-off VM
+     * (so {@link #watchExits} is not offered), and {@code vmrun list} per VM every health interval would start a
+     * process each time and queue behind the vmrun calls of boots and reverts, which VMware serialises per host.
+     */
+    @Override
+    public VmHealth checkHealth(VmHandle vm, Duration timeout) {
+        return Provider.super.checkHealth(vm, timeout);
+    }
+
     @Override
     public List<VmHandle> listOwned() {
         return claims.all().stream().filter(c -> c.ownerId().equals(ownerId)).map(VmwareProvider::handleOf).toList();

@@ -33,6 +33,7 @@ final class GuestServicesStandin implements AutoCloseable {
         HttpServer cdp = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         var standin = new GuestServicesStandin(server, cdp);
         server.createContext("/screenshot", ex -> standin.answer(ex, "image/png", PNG_SIGNATURE));
+        server.createContext("/platform", ex -> standin.answer(ex, "text/plain", "Linux".getBytes(StandardCharsets.UTF_8)));
         cdp.createContext("/json/version", ex -> standin.answer(ex, "application/json",
                 "{\"Browser\":\"Chrome/stand-in\"}".getBytes(StandardCharsets.UTF_8)));
         server.start();

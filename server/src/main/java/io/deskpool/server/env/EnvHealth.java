@@ -57,6 +57,8 @@ final class EnvHealth {
         p.put("waiting", st.waiting());
         p.put("consecutive_boot_failures", st.consecutiveBootFailures());
         p.put("last_boot_failure", st.lastBootFailure());
+        p.put("breaker", st.breaker().state().name().toLowerCase(Locale.ROOT));
+        p.put("lost_leases", st.lostLeases());
         body.put("pool", p);
         body.put("message", degraded ? "no VM is ready and the last " + st.consecutiveBootFailures()
                 + " boot(s) failed: " + st.lastBootFailure()

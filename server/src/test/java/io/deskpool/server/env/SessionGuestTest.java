@@ -316,7 +316,7 @@ class SessionGuestTest {
         EnvCalls.Reply lost = step(BETA, session, "pyautogui.click(10, 10)");
         JsonNode again = http.post("/v1/sessions/" + session + "/reset", BETA, "{}").ok().json();
 
-        assertThat(lost.status()).isEqualTo(502);
+        assertThat(lost.status()).isEqualTo(410);
         assertThat(lost.json().path("error").asText()).isEqualTo("vm_lost");
         assertThat(lost.reason()).isEqualTo("vm_lost");
         assertThat(id(again)).isEqualTo(session);

@@ -269,7 +269,7 @@ public final class ForkBench {
         while (true) {
             PoolStatus st = server.pool().status();
             boolean busy = st.count(VmState.BOOTING) + st.count(VmState.REVERTING) + st.count(VmState.DESTROYING)
-                    + st.leased() > 0;
+                    + st.leases() > 0;
             if (st.count(VmState.WARM) >= warm && !busy) {
                 return;
             }

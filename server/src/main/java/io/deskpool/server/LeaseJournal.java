@@ -1,0 +1,114 @@
+package io.deskpool.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.deskpool.core.pool.CarriedLease;
+import io.deskpool.core.pool.Lease;
+import io.deskpool.core.pool.PoolEvent;
+import io.deskpool.core.pool.PoolListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The leases handed to clients that drive their VMs directly (/v1 and the OSWorld API), one file each under
+ * {@code STATE_DIR/leases}, so a server that is killed and started again gives each client back its VM under the
+ * same lease instead of reverting it and handing it to someone else while the first client still uses it. A file is
+ * written when the lease is granted and removed when it ends; env sessions do not survive a restart, so their
+ * leases are not kept. A disk that takes no writes costs the carry-over of those leases, never the lease itself.
+ */
+final class LeaseJournal implements PoolListener {
+    private static final Logger log = LoggerFactory.getLogger(LeaseJournal.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SUFFIX = ".json";
+
+    private final Path dir;
+    private volatile boolean failing;
+
+    LeaseJournal(Path stateDir) {
+        this.dir = stateDir.resolve("leases");
+    }
+
+    /** Keeps a lease for the next start. */
+    void record(Lease lease) {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("lease_id", lease.id());
+        m.put("vm_id", lease.vmId());
+        m.put("token", lease.token());
+        m.put("granted_at", lease.grantedAt().toString());
+        try {
+            Files.createDirectories(dir);
+            Path file = dir.resolve(lease.id() + SUFFIX);
+            StateDirectory.writeAtomically(file, JSON.writeValueAsString(m));
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            if (failing) {
+                failing = false;
+                log.info("Leases are kept in {} again", dir);
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            if (!failing) {
+                failing = true;
+                log.warn("Cannot keep leases in {} ({}); a restart will revert the VMs of leases granted meanwhile", dir,
+                        e.getMessage());
+            }
+        }
+    }
+
+    /** The leases the last run kept; unreadable files are skipped. */
+    List<CarriedLease> load() {
+        var out = new ArrayList<CarriedLease>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).toList()) {
+                try {
+                    JsonNode j = JSON.readTree(f.toFile());
+                    out.add(new CarriedLease(j.path("lease_id").asText(), j.path("vm_id").asText(), j.path("token").asText(),
+                            Instant.parse(j.path("granted_at").asText())));
+                } catch (IOException | RuntimeException e) {
+                    log.warn("Ignoring the unreadable lease file {}: {}", f, e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            log.warn("Cannot read the leases kept in {}: {}", dir, e.getMessage());
+        }
+        return out;
+    }
+
+    /** After the start: forgets the kept leases the pool did not carry over (their VMs are gone). */
+    void retainOnly(Set<String> leaseIds) {
+        for (CarriedLease c : load()) {
+            if (!leaseIds.contains(c.leaseId())) {
+                forget(c.leaseId());
+            }
+        }
+    }
+
+    @Override
+    public void onEvent(PoolEvent event) {
+        // A pool that closes keeps them: its VMs may be kept for the next start, or be gone (the leases are then lost).
+        if (event instanceof PoolEvent.LeaseEnded ended
+                && ended.reason() != io.deskpool.core.pool.LeaseEndReason.POOL_CLOSED) {
+            forget(ended.lease().id());
+        }
+    }
+
+    private void forget(String leaseId) {
+        try {
+            Files.deleteIfExists(dir.resolve(leaseId + SUFFIX));
+        } catch (IOException e) {
+            log.debug("Cannot remove the lease file of {}: {}", leaseId, e.getMessage());
+        }
+    }
+}

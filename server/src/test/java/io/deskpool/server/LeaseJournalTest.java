@@ -1,0 +1,83 @@
+package io.deskpool.server;
+
+import io.deskpool.core.pool.CarriedLease;
+import io.deskpool.core.pool.Lease;
+import io.deskpool.core.pool.LeaseEndReason;
+import io.deskpool.core.pool.PoolEvent;
+import io.deskpool.core.spi.VmHandle;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Leases kept in STATE_DIR/leases for the next start. */
+class LeaseJournalTest {
+    private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+
+    @TempDir
+    Path state;
+
+    private static Lease lease(String id, String vm) {
+        VmHandle h = new VmHandle(vm, "memory", "mem-" + vm, Optional.empty(), Map.of(), T);
+        return new Lease(id, vm, "alpha-secret", T, T.plusSeconds(60), h);
+    }
+
+    @Test
+    void a_recorded_lease_is_read_back_by_the_next_start_and_only_its_owner_may_read_the_file() throws Exception {
+        new LeaseJournal(state).record(lease("lease-1", "vm-1"));
+
+        assertThat(new LeaseJournal(state).load()).containsExactly(new CarriedLease("lease-1", "vm-1", "alpha-secret", T));
+        assertThat(Files.getPosixFilePermissions(state.resolve("leases/lease-1.json")))
+                .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Test
+    void a_lease_that_ends_is_forgotten() {
+        LeaseJournal journal = new LeaseJournal(state);
+        Lease lease = lease("lease-1", "vm-1");
+        journal.record(lease);
+
+        journal.onEvent(new PoolEvent.LeaseEnded(lease, LeaseEndReason.RELEASED));
+
+        assertThat(journal.load()).isEmpty();
+    }
+
+    @Test
+    void a_pool_that_closes_keeps_its_leases_for_the_next_start() {
+        LeaseJournal journal = new LeaseJournal(state);
+        Lease lease = lease("lease-1", "vm-1");
+        journal.record(lease);
+
+        journal.onEvent(new PoolEvent.LeaseEnded(lease, LeaseEndReason.POOL_CLOSED));
+
+        assertThat(journal.load()).extracting(CarriedLease::leaseId).containsExactly("lease-1");
+    }
+
+    @Test
+    void leases_the_start_did_not_carry_over_are_forgotten() {
+        LeaseJournal journal = new LeaseJournal(state);
+        journal.record(lease("lease-1", "vm-1"));
+        journal.record(lease("lease-2", "vm-2"));
+
+        journal.retainOnly(Set.of("lease-2"));
+
+        assertThat(journal.load()).extracting(CarriedLease::leaseId).containsExactly("lease-2");
+    }
+
+    @Test
+    void a_state_directory_that_takes_no_writes_costs_the_carry_over_not_the_lease() throws Exception {
+        Files.writeString(state.resolve("leases"), "a file where the directory should be");
+
+        new LeaseJournal(state).record(lease("lease-1", "vm-1"));
+
+        assertThat(new LeaseJournal(state).load()).isEmpty();
+    }
+}
