@@ -54,7 +54,8 @@ public final class VmPool implements AutoCloseable {
     final CircuitBreaker breaker;
     final PoolPolicy policy;
     final PoolWork work;
-    private final HealthMonitor health;
+    final HealthMonitor health;
+    private final PoolForks forks;
     private final ScheduledExecutorService housekeeper;
 
     public VmPool(Provider provider, PoolConfig config, TokenQuotas quotas, Clock clock) {
@@ -68,6 +69,7 @@ public final class VmPool implements AutoCloseable {
         this.policy = new PoolPolicy(this, housekeeper);
         this.work = new PoolWork(this, provider, provider.baseSpec());
         this.health = new HealthMonitor(this, provider);
+        this.forks = new PoolForks(this, provider);
     }
 
     public void addListener(PoolListener listener) {
@@ -86,7 +88,7 @@ public final class VmPool implements AutoCloseable {
         return provider;
     }
 
-    Clock clock() {
+        Clock clock() {
         return clock;
     }
 
@@ -258,6 +260,21 @@ public final class VmPool implements AutoCloseable {
         }
     }
 
+    /**
+     * Forks the VM of {@code token}'s lease into {@code count} copies with its memory, device and disk state, each
+     * leased straight to the token, checked before hand-out like any spare; see {@link PoolForks}. The parent's
+     * lease goes on unchanged.
+     *
+     * @throws DeskpoolException {@code UNSUPPORTED_BY_PROVIDER} when the provider cannot fork, {@code QUOTA_EXCEEDED}
+     *                           or {@code POOL_FULL} when the token or the pool cannot take {@code count} more VMs
+     *                           (all before anything starts), or why the fork failed (no copy is kept)
+     */
+    public List<Lease> fork(String leaseId, String token, int count, Duration readyTimeout) {
+        requireToken(token);
+        requireNonNull(readyTimeout, "readyTimeout is null");
+        return forks.fork(leaseId, token, count, readyTimeout);
+    }
+
     /** Extends a lease by the lease TTL from now. A lease whose VM died fails with {@code VM_LOST}. */
     public Lease heartbeat(String leaseId, String token) {
         lock.lock();
@@ -268,7 +285,10 @@ public final class VmPool implements AutoCloseable {
         }
     }
 
-    /** Gives the VM back; it is reverted to its clean snapshot before anyone else gets it. */
+    /**
+     * Gives the VM back; it is reverted to its clean snapshot before anyone else gets it (a fork's copy is destroyed
+     * instead while the pool has its spares).
+     */
     public void release(String leaseId, String token) {
         endAndRecycle(leaseId, token, LeaseEndReason.RELEASED, "");
     }
@@ -292,7 +312,7 @@ public final class VmPool implements AutoCloseable {
             if (reason == LeaseEndReason.MARKED_BROKEN) {
                 policy.quarantine(vm, "marked broken by its client" + (detail.isBlank() ? "" : ": " + detail));
             } else {
-                policy.startRevert(vm);
+                policy.recycle(vm);
             }
         } finally {
             unlockAndDeliver();
@@ -313,7 +333,7 @@ public final class VmPool implements AutoCloseable {
                     policy.startDestroy(vm, "stopped on request");
                 }
                 case WARM, CHECKING -> policy.startDestroy(vm, "stopped on request");
-                case BOOTING, REVERTING -> vm.destroyWhenIdle = true;
+                case BOOTING, REVERTING, FORKING -> vm.destroyWhenIdle = true;
                 case BROKEN, DESTROYING -> {
                     // already on its way out
                 }
@@ -475,7 +495,7 @@ public final class VmPool implements AutoCloseable {
         }
     }
 
-    private void ensureOpen() {
+    void ensureOpen() {
         if (policy.closed) {
             throw new DeskpoolException(ErrorCode.POOL_CLOSED, "the pool is shutting down");
         }
@@ -484,7 +504,7 @@ public final class VmPool implements AutoCloseable {
         }
     }
 
-    private static void requireToken(String token) {
+    static void requireToken(String token) {
         if (token == null || token.isBlank()) {
             throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "a token is required");
         }
