@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  * against both from then on. Each copy is checked like a spare before it is handed out; when the provider fails,
  * a copy fails its check or dies, or the pool closes meanwhile, no copy is kept and the reservations are given
  * back. A released copy is destroyed while the pool has its spares, else reverted like any VM
- * ({@link PoolPolicy#recycle}).
+ * ({@link PoolPolicy#recycle}). A fork may take the place of other leases of the token (a collector's slots): they
+ * are left out of both reckonings and end once the fork is allowed.
  */
 final class PoolForks {
     private static final Logger log = LoggerFactory.getLogger(PoolForks.class);
@@ -42,7 +43,7 @@ final class PoolForks {
         this.config = pool.config();
     }
 
-    List<Lease> fork(String leaseId, String token, int count, Duration readyTimeout) {
+    List<Lease> fork(String leaseId, String token, int count, Duration readyTimeout, List<String> replacing) {
         if (count < 1) {
             throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "a fork makes at least 1 copy, got " + count);
         }
@@ -63,8 +64,9 @@ final class PoolForks {
                 throw new DeskpoolException(ErrorCode.UNSUPPORTED_BY_PROVIDER, "The " + provider.name()
                         + " provider cannot fork VMs: " + support.reason());
             }
-            checkQuota(token, count);
-            makeRoom(parent.id, count);
+            List<PooledVm> replaced = replaced(lease, token, replacing);
+            checkQuota(token, count, replaced.size());
+            makeRoom(parent.id, count, replaced);
             for (int i = 0; i < count; i++) {
                 pool.ledger.reserve(token);
                 PooledVm copy = new PooledVm("vm-" + UUID.randomUUID().toString().substring(0, 8), null,
@@ -95,8 +97,23 @@ final class PoolForks {
         return handOut(parent, token, copies, handles, start);
     }
 
-    private void checkQuota(String token, int count) {
-        int used = pool.ledger.held(token);
+    /** The VMs of the token's leases the copies take the place of (checked: the token's, distinct, not the parent's). */
+    private List<PooledVm> replaced(Lease parent, String token, List<String> replacing) {
+        if (replacing.size() != new java.util.HashSet<>(replacing).size()) {
+            throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "the leases to replace must be distinct");
+        }
+        var out = new ArrayList<PooledVm>();
+        for (String id : replacing) {
+            if (id.equals(parent.id())) {
+                throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "a fork cannot replace its own parent");
+            }
+            out.add(pool.ledger.vm(pool.ledger.ownedLease(id, token).vmId()));
+        }
+        return out;
+    }
+
+    private void checkQuota(String token, int count, int freed) {
+        int used = pool.ledger.held(token) - freed;
         int limit = pool.quotas().limit(token);
         if (used + count > limit) {
             pool.events().add(new PoolEvent.QuotaRejected(token, used, limit));
@@ -105,11 +122,15 @@ final class PoolForks {
         }
     }
 
-    /** Destroys idle spares (those idle longest first) until {@code count} more VMs fit in POOL_SIZE, or refuses. */
-    private void makeRoom(String parentId, int count) {
-        List<PooledVm> spares = Stream.concat(pool.ledger.warmVms().stream(), pool.ledger.allVms().stream()
-                        .filter(vm -> vm.state == VmState.CHECKING).sorted(Comparator.comparing(vm -> vm.idleSince)))
-                .toList();
+    /**
+     * Ends the replaced leases and makes room for {@code count} more VMs in POOL_SIZE: the replaced VMs go first
+     * (they would need a revert), then idle spares (those idle longest first); replaced VMs not needed for room are
+     * recycled like any released VM. Refuses, changing nothing, when even that is not enough.
+     */
+    private void makeRoom(String parentId, int count, List<PooledVm> replaced) {
+        List<PooledVm> spares = Stream.concat(replaced.stream(), Stream.concat(pool.ledger.warmVms().stream(),
+                pool.ledger.allVms().stream().filter(vm -> vm.state == VmState.CHECKING)
+                        .sorted(Comparator.comparing(vm -> vm.idleSince)))).toList();
         int occupied = pool.ledger.size() - spares.size();
         if (occupied + count > config.poolSize()) {
             throw new DeskpoolException(ErrorCode.POOL_FULL, "the pool has no room for " + count + " copies: "
@@ -117,9 +138,18 @@ final class PoolForks {
                     + "removed, which leaves room for " + Math.max(0, config.poolSize() - occupied));
         }
         int excess = pool.ledger.size() + count - config.poolSize();
-        for (int i = 0; i < excess; i++) {
-            // A spare under a check: the check's answer is dropped, as for an administrator's stop.
-            pool.policy.startDestroy(spares.get(i), "making room for a fork of " + parentId);
+        for (int i = 0; i < spares.size(); i++) {
+            PooledVm vm = spares.get(i);
+            boolean wasReplaced = i < replaced.size();
+            if (wasReplaced) {
+                pool.ledger.endLease(vm.lease, LeaseEndReason.RELEASED);
+            }
+            if (i < excess) {
+                // A spare under a check: the check's answer is dropped, as for an administrator's stop.
+                pool.policy.startDestroy(vm, "making room for a fork of " + parentId);
+            } else if (wasReplaced) {
+                pool.policy.recycle(vm);
+            }
         }
     }
 

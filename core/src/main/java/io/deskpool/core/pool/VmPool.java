@@ -270,9 +270,19 @@ public final class VmPool implements AutoCloseable {
      *                           (all before anything starts), or why the fork failed (no copy is kept)
      */
     public List<Lease> fork(String leaseId, String token, int count, Duration readyTimeout) {
+        return fork(leaseId, token, count, readyTimeout, List.of());
+    }
+
+    /**
+     * As {@link #fork(String, String, int, Duration)}, the copies taking the place of the token's leases
+     * {@code replacing} (a collector's slots that hold other episodes): quota and room are reckoned without them,
+     * and once both allow the fork those leases end (their VMs destroyed where the copies need the room, else
+     * recycled), whether the fork then succeeds or not.
+     */
+    public List<Lease> fork(String leaseId, String token, int count, Duration readyTimeout, List<String> replacing) {
         requireToken(token);
         requireNonNull(readyTimeout, "readyTimeout is null");
-        return forks.fork(leaseId, token, count, readyTimeout);
+        return forks.fork(leaseId, token, count, readyTimeout, List.copyOf(replacing));
     }
 
     /** Extends a lease by the lease TTL from now. A lease whose VM died fails with {@code VM_LOST}. */

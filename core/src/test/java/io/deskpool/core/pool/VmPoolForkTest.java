@@ -127,6 +127,41 @@ class VmPoolForkTest {
     }
 
     @Test
+    void copies_taking_the_place_of_other_leases_fit_the_quota_and_pool_those_leases_held() {
+        InMemoryProvider provider = new InMemoryProvider();
+        VmPool pool = started(provider, config(3, 0, 1), new TokenQuotas(Map.of("alpha", 3), 0));
+        Lease parent = pool.acquire("alpha", LONG);
+        Lease old1 = pool.acquire("alpha", LONG);
+        Lease old2 = pool.acquire("alpha", LONG);
+
+        List<Lease> copies = pool.fork(parent.id(), "alpha", 2, LONG, List.of(old1.id(), old2.id()));
+
+        assertThat(copies).hasSize(2);
+        assertThat(pool.lease(old1.id())).isEmpty();
+        assertThat(pool.lease(old2.id())).isEmpty();
+        eventually("the replaced VMs are gone", () -> !provider.liveVmIds().contains(old1.vmId())
+                && !provider.liveVmIds().contains(old2.vmId()) && pool.status().total() == 3);
+        assertThat(pool.status().tokens()).contains(new TokenUsage("alpha", 3, 3));
+    }
+
+    @Test
+    void only_the_tokens_own_leases_can_be_replaced_and_a_refusal_ends_none() {
+        InMemoryProvider provider = new InMemoryProvider();
+        VmPool pool = started(provider, config(5, 0, 1));
+        Lease parent = pool.acquire("alpha", LONG);
+        Lease mine = pool.acquire("alpha", LONG);
+        Lease theirs = pool.acquire("beta", LONG);
+
+        assertRefused(() -> pool.fork(parent.id(), "alpha", 2, LONG, List.of(mine.id(), theirs.id())),
+                ErrorCode.NOT_LEASE_OWNER);
+        assertRefused(() -> pool.fork(parent.id(), "alpha", 1, LONG, List.of(parent.id())), ErrorCode.INVALID_ARGUMENT);
+
+        assertThat(pool.lease(mine.id())).isPresent();
+        assertThat(pool.lease(theirs.id())).isPresent();
+        assertThat(provider.forks.get()).isZero();
+    }
+
+    @Test
     void a_provider_that_cannot_fork_is_refused_with_its_reason_and_nothing_changes() {
         InMemoryProvider provider = new InMemoryProvider().withoutFork("this backend keeps no memory state");
         VmPool pool = started(provider, config(5, 0, 1));
