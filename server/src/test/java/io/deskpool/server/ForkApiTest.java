@@ -195,4 +195,14 @@ class ForkApiTest {
         assertThat(r.json().path("details").path("reason").asText()).isEqualTo("not_reset");
         assertThat(vms()).isZero();
     }
+
+    @Test
+    void the_docs_describe_the_three_fork_routes() {
+        HttpCalls http = start(Map.of());
+
+        JsonNode paths = http.get("/docs/openapi.json", null).json().path("paths");
+
+        assertThat(List.of("/v1/leases/{id}/fork", "/v1/sessions/{id}/fork", "/env/fork", "/slots/{slot}/env/fork"))
+                .allSatisfy(p -> assertThat(paths.path(p).path("post").path("responses").has("501")).as(p).isTrue());
+    }
 }
