@@ -61,21 +61,26 @@ public final class ForkBench {
                 Runtime.getRuntime().availableProcessors(), loadAverage());
         try {
             if (!options.copies().isEmpty() || !options.branchSteps().isEmpty()) {
-                int n = options.maxCopies();
-                try (DeskpoolServer server = start(settings, 2 * n + 1, n, Map.of())) {
+                int n = Math.max(options.maxCopies(), 1);
+                try (DeskpoolServer server = start(settings, n + 1, Map.of())) {
                     EnvClient client = client(server);
                     calibrate(server, client);
                     out.println();
-                    out.println("| copies | fresh resets (all ready) | one reset (setup) | fork | reset + fork | screens identical |");
-                    out.println("|---:|---:|---:|---:|---:|---|");
+                    out.println("| copies | N fresh resets (all ready) | one reset (setup) | fork into N | reset + fork "
+                            + "| fresh / (reset + fork) | screens identical |");
+                    out.println("|---:|---:|---:|---:|---:|---:|---|");
                     for (int copies : options.copies()) {
-                        copies(server, client, copies, 0, String.valueOf(copies));
+                        double fresh = fresh(server, client, copies);
+                        Forked f = forked(server, client, copies, 0);
+                        out.printf(Locale.ROOT, "| %d | %.2f s | %.2f s | **%.2f s** | %.2f s | %.1fx | %d/%d |%n", copies,
+                                fresh, f.setup(), f.fork(), f.setup() + f.fork(), fresh / (f.setup() + f.fork()),
+                                f.identical(), copies);
                     }
                     if (!options.branchSteps().isEmpty()) {
                         out.println();
-                        out.println("| branch at step | fork into 1 | fresh reset + replay (pause " + seconds(options.replayPause())
-                                + ") |");
-                        out.println("|---:|---:|---:|");
+                        out.println("| branch at step | fork into 1 | fresh reset + k steps replayed (pause "
+                                + seconds(options.replayPause()) + ") | replay / fork |");
+                        out.println("|---:|---:|---:|---:|");
                         for (int k : options.branchSteps()) {
                             branch(server, client, k);
                         }
@@ -84,16 +89,21 @@ public final class ForkBench {
             }
             if (!options.ballastMb().isEmpty()) {
                 int b = options.ballastCopies();
-                try (DeskpoolServer server = start(settings, 2 * b + 1, b, Map.of("RAM_SIZE", "1024M"))) {
+                try (DeskpoolServer server = start(settings, b + 1, Map.of("RAM_SIZE", "1024M"))) {
                     EnvClient client = client(server);
                     calibrate(server, client);
+                    double fresh = fresh(server, client, b);
                     out.println();
-                    out.println("1 GB guests, " + b + " copies");
+                    out.printf(Locale.ROOT, "1 GB guests, %d copies; %d fresh resets (all ready, no ballast: a fresh VM "
+                            + "has none): %.2f s%n", b, b, fresh);
                     out.println();
-                    out.println("| ballast | fresh resets (all ready) | one reset (setup) | fork | reset + fork | screens identical |");
+                    out.println("| ballast in the parent | one reset (setup) | fork into N | reset + fork "
+                            + "| fresh / (reset + fork) | screens identical |");
                     out.println("|---:|---:|---:|---:|---:|---|");
                     for (int mb : options.ballastMb()) {
-                        copies(server, client, b, mb, mb + " MB");
+                        Forked f = forked(server, client, b, mb);
+                        out.printf(Locale.ROOT, "| %d MB | %.2f s | **%.2f s** | %.2f s | %.1fx | %d/%d |%n", mb, f.setup(),
+                                f.fork(), f.setup() + f.fork(), fresh / (f.setup() + f.fork()), f.identical(), b);
                     }
                 }
             }
@@ -108,19 +118,39 @@ public final class ForkBench {
         return failures == 0 ? 0 : 1;
     }
 
-    /** One row: N fresh resets against one reset and a fork into N (with ballast MB in each guest first). */
-    private void copies(DeskpoolServer server, EnvClient client, int n, int ballastMb, String label)
-            throws InterruptedException, ExecutionException {
-        settle(server, n);
+    /** Seconds until N sessions reset at once on clean VMs have all run the setup. */
+    private double fresh(DeskpoolServer server, EnvClient client, int n) throws InterruptedException, ExecutionException {
+        settle(server);
         long t0 = System.nanoTime();
-        List<JsonNode> fresh = together(n, i -> prepare(client, ballastMb));
-        double freshSeconds = since(t0);
+        List<JsonNode> fresh = together(n, i -> prepare(client));
+        double seconds = since(t0);
+        for (JsonNode s : fresh) {
+            if (!hasMarker(client, s)) {
+                failures++;
+                out.println("fresh session " + s.path("session_id").asText() + " lacks the setup's marker file");
+            }
+        }
         fresh.forEach(s -> close(client, s));
-        settle(server, n);
+        return seconds;
+    }
 
+    /** The parent's setup and the fork of it into N, in seconds, and how many copies showed the parent's screen. */
+    private record Forked(double setup, double fork, int identical) {
+    }
+
+    /**
+     * One reset running the setup (timed), then {@code ballastMb} of random data in the guest's RAM (not timed: it
+     * stands for the memory a real desktop holds), then the fork into N (timed until every copy is ready and
+     * checked). Every copy must show the parent's screen byte for byte and have the setup's marker file.
+     */
+    private Forked forked(DeskpoolServer server, EnvClient client, int n, int ballastMb) {
+        settle(server);
         long t1 = System.nanoTime();
-        JsonNode parent = prepare(client, ballastMb);
+        JsonNode parent = prepare(client);
         double setup = since(t1);
+        if (ballastMb > 0) {
+            client.postTo(vmUrl(parent, "/setup/ballast"), EnvJson.MAPPER.createObjectNode().put("mb", ballastMb), CALL);
+        }
         String id = parent.path("session_id").asText();
         byte[] screen = client.getBytes("/v1/sessions/" + id + "/screenshot", CALL);
         ObjectNode body = EnvJson.MAPPER.createObjectNode().put("count", n);
@@ -143,14 +173,13 @@ public final class ForkBench {
         }
         copies.forEach(s -> close(client, s));
         close(client, parent);
-        out.printf(Locale.ROOT, "| %s | %.2f s | %.2f s | **%.2f s** | %.2f s | %d/%d |%n", label, freshSeconds, setup,
-                fork, setup + fork, identical, n);
+        return new Forked(setup, fork, identical);
     }
 
     /** One row: a session k steps in, branched by a fork against a fresh reset plus k replayed steps. */
     private void branch(DeskpoolServer server, EnvClient client, int k) throws InterruptedException {
-        settle(server, 2);
-        JsonNode session = prepare(client, 0);
+        settle(server);
+        JsonNode session = prepare(client);
         String id = session.path("session_id").asText();
         for (int i = 0; i < k; i++) {
             step(client, id, i);
@@ -160,10 +189,10 @@ public final class ForkBench {
         double fork = since(t0);
         forked.path("sessions").forEach(s -> close(client, s));
         close(client, session);
-        settle(server, 2);
+        settle(server);
 
         long t1 = System.nanoTime();
-        JsonNode replayed = prepare(client, 0);
+        JsonNode replayed = prepare(client);
         String rid = replayed.path("session_id").asText();
         for (int i = 0; i < k; i++) {
             step(client, rid, i);
@@ -171,19 +200,15 @@ public final class ForkBench {
         }
         double replay = since(t1);
         close(client, replayed);
-        out.printf(Locale.ROOT, "| %d | **%.2f s** | %.2f s |%n", k, fork, replay);
+        out.printf(Locale.ROOT, "| %d | **%.2f s** | %.2f s | %.1fx |%n", k, fork, replay, replay / fork);
     }
 
-    /** A new session reset to the bench task (its setup burns the calibrated guest CPU), with ballast if asked. */
-    private JsonNode prepare(EnvClient client, int ballastMb) {
+    /** A new session reset to the bench task (its setup burns the calibrated guest CPU). */
+    private JsonNode prepare(EnvClient client) {
         ObjectNode create = EnvJson.MAPPER.createObjectNode();
         create.set("task_config", task());
         create.put("screenshot", "url");
-        JsonNode session = client.postWithRetryOn503("/v1/sessions", create, CALL).path("session");
-        if (ballastMb > 0) {
-            client.postTo(vmUrl(session, "/setup/ballast"), EnvJson.MAPPER.createObjectNode().put("mb", ballastMb), CALL);
-        }
-        return session;
+        return client.postWithRetryOn503("/v1/sessions", create, CALL).path("session");
     }
 
     private void step(EnvClient client, String sessionId, int i) {
@@ -203,7 +228,7 @@ public final class ForkBench {
      * CPU on an otherwise idle VM.
      */
     private void calibrate(DeskpoolServer server, EnvClient client) {
-        settle(server, 1);
+        settle(server);
         ObjectNode create = EnvJson.MAPPER.createObjectNode();
         create.put("screenshot", "url");
         JsonNode session = client.postWithRetryOn503("/v1/sessions", create, CALL).path("session");
@@ -245,17 +270,21 @@ public final class ForkBench {
         client.delete("/v1/sessions/" + session.path("session_id").asText(), CALL);
     }
 
-    private DeskpoolServer start(Settings settings, int poolSize, int warm, Map<String, String> extra) {
-        var values = new java.util.HashMap<String, String>(Map.of("POOL_SIZE", String.valueOf(poolSize),
-                "POOL_WARM", String.valueOf(warm), "HOST", "127.0.0.1", "PORT", "0", "REQUIRE_TOKEN", "false",
+    /**
+     * A server whose pool is all warm spares, {@code size} of them: the N fresh resets take N of them, the fork's
+     * parent one, and with POOL_SIZE reached no boot runs in the background while anything is timed (the fork
+     * destroys the spares it needs the room of, as the pool does).
+     */
+    private DeskpoolServer start(Settings settings, int size, Map<String, String> extra) {
+        var values = new java.util.HashMap<String, String>(Map.of("POOL_SIZE", String.valueOf(size),
+                "POOL_WARM", String.valueOf(size), "HOST", "127.0.0.1", "PORT", "0", "REQUIRE_TOKEN", "false",
                 "REQUEST_LOG_SIZE", "0"));
         values.putAll(extra);
         DeskpoolServer server = DeskpoolServer.start(settings.with(values), Clock.systemUTC());
         long t0 = System.nanoTime();
-        settle(server, warm);
-        out.printf(Locale.ROOT, "provider %s, %d MB guests, POOL_SIZE=%d: %d warm VMs after %.1f s (not measured)%n",
-                server.pool().provider().name(), server.pool().provider().baseSpec().memoryMb(), poolSize, warm,
-                since(t0));
+        settle(server);
+        out.printf(Locale.ROOT, "provider %s, %d MB guests, POOL_SIZE=POOL_WARM=%d: warm after %.1f s (not measured)%n",
+                server.pool().provider().name(), server.pool().provider().baseSpec().memoryMb(), size, since(t0));
         return server;
     }
 
@@ -263,18 +292,18 @@ public final class ForkBench {
         return new EnvClient("http://127.0.0.1:" + server.port(), java.util.Optional.empty());
     }
 
-    /** Waits until the pool has {@code warm} spares and nothing leased, booting, reverting or being destroyed. */
-    private void settle(DeskpoolServer server, int warm) {
+    /** Waits until every VM of the pool is a warm spare (nothing leased, booting, reverting or being destroyed). */
+    private void settle(DeskpoolServer server) {
         long deadline = System.nanoTime() + options.bootTimeout().toNanos();
         while (true) {
             PoolStatus st = server.pool().status();
             boolean busy = st.count(VmState.BOOTING) + st.count(VmState.REVERTING) + st.count(VmState.DESTROYING)
                     + st.leases() > 0;
-            if (st.count(VmState.WARM) >= warm && !busy) {
+            if (st.count(VmState.WARM) >= st.poolSize() && !busy) {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the pool did not settle with " + warm + " warm VMs within "
+                throw new IllegalStateException("the pool did not settle with " + st.poolSize() + " warm VMs within "
                         + options.bootTimeout().toSeconds() + " s (" + st + ")");
             }
             try {

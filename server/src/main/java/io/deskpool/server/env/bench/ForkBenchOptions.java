@@ -13,12 +13,14 @@ record ForkBenchOptions(List<Integer> copies, List<Integer> ballastMb, int balla
                                                       [--branch-steps 5,20] [--cpu-seconds 5] [--replay-pause 1]
                                                       [--boot-timeout SECONDS]
               Forks a prepared desktop through /v1/sessions/{id}/fork and compares it with what a client does
-              without fork, on a server started in this process from the usual settings (PROVIDER, ...):
+              without fork, on a server started in this process from the usual settings (PROVIDER, ...) whose
+              pool is all warm spares (POOL_SIZE=POOL_WARM=N+1, so no boot runs while anything is timed):
                 copies    N copies ready to act: one reset running the task's setup (a guest shell loop costing
                           --cpu-seconds of guest CPU, then a marker file) and a fork into N, against N fresh
                           resets running the same setup at once
-                ballast   the same with N=--ballast-copies after the guest's RAM got M MB of random data
-                          (POST /setup/ballast of the test guest), on 1 GB guests
+                ballast   on 1 GB guests, N=--ballast-copies: the parent gets M MB of random data in its RAM after
+                          the setup (POST /setup/ballast of the test guest, not timed), then the fork into N,
+                          against N fresh resets (measured once: a fresh VM holds no ballast)
                 branch    a session k steps in, branched: a fork into 1, against a fresh reset plus the k steps
                           replayed with --replay-pause between them (as ENVS's /env/replay does)
               Every copy's screenshot is compared with the parent's taken just before the fork; every copy must
