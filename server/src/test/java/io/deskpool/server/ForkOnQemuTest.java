@@ -64,8 +64,8 @@ class ForkOnQemuTest {
     @AfterEach
     void giveBack() {
         cleanup.forEach(Runnable::run);
-        long deadline = System.nanoTime() + 120_000_000_000L;
-        while (server.pool().status().leases() > 0 && System.nanoTime() < deadline) {
+        long deadline = System.nanoTime() + 300_000_000_000L;
+        while (!settled() && System.nanoTime() < deadline) {
             sleep(100);
         }
     }
@@ -133,6 +133,41 @@ class ForkOnQemuTest {
         assertThat(guest(copies.get(1).path("endpoints")).execute("test -e /home/user/branch.txt; echo $?")
                 .path("output").asText()).isEqualTo("1\n");
         assertThat(parentGuest.execute("test -e /home/user/branch.txt; echo $?").path("output").asText()).isEqualTo("1\n");
+    }
+
+    @Test
+    void no_fork_file_is_left_once_the_copies_and_their_parent_are_released() throws Exception {
+        String parent = http.post("/v1/leases", ALPHA, "{\"wait_seconds\": 300}").json().path("lease_id").asText();
+        JsonNode copies = http.post("/v1/leases/" + parent + "/fork", ALPHA, "{\"count\": 2}").json().path("leases");
+        assertThat(forkDirectories()).as("while the copies run").hasSize(1);
+
+        for (JsonNode copy : copies) {
+            assertThat(http.delete("/v1/leases/" + copy.path("lease_id").asText(), ALPHA).status()).isEqualTo(204);
+        }
+        assertThat(http.delete("/v1/leases/" + parent, ALPHA).status()).isEqualTo(204);
+        long deadline = System.nanoTime() + 300_000_000_000L;
+        while (!settled() && System.nanoTime() < deadline) {
+            sleep(200);
+        }
+
+        assertThat(settled()).as("every VM reverted or destroyed").isTrue();
+        assertThat(forkDirectories()).isEmpty();
+    }
+
+    private static boolean settled() {
+        var st = server.pool().status();
+        return st.leases() == 0 && st.count(VmState.REVERTING) + st.count(VmState.DESTROYING) + st.count(VmState.FORKING) == 0;
+    }
+
+    /** The forks' directories (frozen disk, state file) in STATE_DIR/qemu-forks; the clean template is not one. */
+    private static List<Path> forkDirectories() throws java.io.IOException {
+        Path root = state.resolve("qemu-forks");
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (var dirs = Files.list(root)) {
+            return dirs.filter(d -> d.getFileName().toString().startsWith("fork-")).toList();
+        }
     }
 
     @Test
