@@ -208,6 +208,8 @@ public final class ForkBench {
         ObjectNode create = EnvJson.MAPPER.createObjectNode();
         create.set("task_config", task());
         create.put("screenshot", "url");
+        // Room for the longest branch (ENV_MAX_STEPS is 16 by default).
+        create.put("max_steps", 10 + options.branchSteps().stream().mapToInt(Integer::intValue).max().orElse(0));
         return client.postWithRetryOn503("/v1/sessions", create, CALL).path("session");
     }
 
@@ -225,7 +227,8 @@ public final class ForkBench {
 
     /**
      * Times the guest's shell loop on one VM and sizes the setup's loop so that it costs --cpu-seconds of guest
-     * CPU on an otherwise idle VM.
+     * CPU. With the QEMU provider the cost is the QEMU process's CPU time (from /proc), which other jobs on a busy
+     * host do not inflate; otherwise the loop's wall time on an otherwise idle VM.
      */
     private void calibrate(DeskpoolServer server, EnvClient client) {
         settle(server);
@@ -235,13 +238,43 @@ public final class ForkBench {
         long probe = 20_000;
         ObjectNode cmd = EnvJson.MAPPER.createObjectNode().put("command", loop(probe)).put("shell", true);
         client.postTo(vmUrl(session, "/execute"), cmd, CALL);
+        java.util.OptionalLong pid = qemuPid(server, session.path("vm").path("vm_id").asText());
+        long cpu0 = pid.isPresent() ? cpuTicks(pid.getAsLong()) : 0;
         long t0 = System.nanoTime();
         client.postTo(vmUrl(session, "/execute"), cmd, CALL);
-        double took = since(t0);
+        double wall = since(t0);
+        double took = pid.isPresent() ? (cpuTicks(pid.getAsLong()) - cpu0) / 100.0 : wall;
         loopCount = Math.max(1, Math.round(probe * options.cpuSeconds() / Math.max(0.01, took)));
         close(client, session);
-        out.printf(Locale.ROOT, "setup step: a guest shell loop of %d rounds (%.2f s for %d rounds on one VM), sized for "
-                + "%.1f s of guest CPU%n", loopCount, took, probe, options.cpuSeconds());
+        out.printf(Locale.ROOT, "setup step: a guest shell loop of %d rounds (%d rounds took %.2f s of %s, %.2f s of "
+                        + "wall time, on one VM), sized for %.1f s of guest CPU%n", loopCount, probe, took,
+                pid.isPresent() ? "QEMU CPU time" : "wall time", wall, options.cpuSeconds());
+    }
+
+    /** The QEMU process of a VM of the QEMU provider (its backend id is its pid file), if that is what it is. */
+    private static java.util.OptionalLong qemuPid(DeskpoolServer server, String vmId) {
+        try {
+            String backendId = server.pool().vm(vmId).flatMap(io.deskpool.core.pool.VmView::handle)
+                    .map(io.deskpool.core.spi.VmHandle::backendId).orElse("");
+            java.nio.file.Path pidFile = java.nio.file.Path.of(backendId);
+            if (!server.pool().provider().name().equals("qemu") || !java.nio.file.Files.isRegularFile(pidFile)) {
+                return java.util.OptionalLong.empty();
+            }
+            return java.util.OptionalLong.of(Long.parseLong(java.nio.file.Files.readString(pidFile).strip()));
+        } catch (java.io.IOException | RuntimeException e) {
+            return java.util.OptionalLong.empty();
+        }
+    }
+
+    /** utime + stime of a process, in clock ticks (100 per second on Linux). */
+    private static long cpuTicks(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read the CPU time of process " + pid, e);
+        }
     }
 
     private ObjectNode task() {
