@@ -156,7 +156,7 @@ public final class QemuRestoreBenchmark {
             switch (a) {
                 case "-vnc", "-pidfile" -> i++;
                 case "-serial" -> {
-                    args.addAll(List.of("-serial", "none"));
+                    args.addAll(List.of("-serial", "null"));
                     i++;
                 }
                 case "-qmp" -> {
@@ -190,6 +190,9 @@ public final class QemuRestoreBenchmark {
             qmp.execute("migrate-incoming", Map.of("uri", "exec:cat " + file), QMP);
             await(qmp);
             return (System.nanoTime() - t0) / 1e9;
+        } catch (IOException e) {
+            throw new IOException(mode + ": the loading QEMU failed (" + e.getMessage() + "); it said: "
+                    + LogTail.read(work.resolve("dest.log"), 10) + "; its command line: " + String.join(" ", args), e);
         } finally {
             p.destroyForcibly().waitFor();
             Files.deleteIfExists(socket);
