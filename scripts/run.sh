@@ -2,6 +2,10 @@
 # One command on a fresh machine: installs what it needs, builds, and starts the server on the embedded default
 # (the QEMU provider booting the test desktop guest; no Docker or AWS needed) with a small warm pool.
 # Any setting can be given in the environment or in .env (see .env.example), e.g. PROVIDER=docker scripts/run.sh.
+#
+#   scripts/run.sh              start the server
+#   scripts/run.sh COMMAND ...  run a jar command (doctor, providers, settings, bench, chaos, image pull) with the
+#                               settings this script gives the server, so `scripts/run.sh doctor` checks what it runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +25,12 @@ export STATE_DIR=${STATE_DIR:-state}
 if [ -z "${TOKENS:-}" ] && ! grep -qs '^TOKENS=' .env; then
   export TOKENS="demo:2"
   echo "run: no TOKENS set; using the demo token 'demo' (limit 2). Set TOKENS=name:limit for real use." >&2
+  # ARPO's and ENVS's env clients send no token: let them in as the demo token, from this host only
+  # (ENV_ALLOW_FROM defaults to loopback), so a trainer's unmodified config works against :15001.
+  if [ -z "${ENV_ANONYMOUS_TOKEN:-}" ] && ! grep -qs '^ENV_ANONYMOUS_TOKEN=' .env; then
+    export ENV_ANONYMOUS_TOKEN=demo
+    echo "run: callers without a token on /env/* from this host act as 'demo' (ENV_ANONYMOUS_TOKEN, ENV_ALLOW_FROM)" >&2
+  fi
 fi
 if [ -z "${ADMIN_TOKEN:-}" ] && ! grep -qs '^ADMIN_TOKEN=' .env; then
   mkdir -p "$STATE_DIR"
@@ -30,5 +40,8 @@ if [ -z "${ADMIN_TOKEN:-}" ] && ! grep -qs '^ADMIN_TOKEN=' .env; then
   export ADMIN_TOKEN="$(cat "$STATE_DIR/admin-token")"
   echo "run: admin token kept in $STATE_DIR/admin-token (the dashboard asks for it to show VMs and for admin actions)" >&2
 fi
+if [ $# -gt 0 ]; then
+  exec java -jar "$jar" "$@"
+fi
 echo "run: dashboard at http://127.0.0.1:${PORT}/dashboard once the server is up" >&2
-exec java -jar server/target/deskpool.jar
+exec java -jar "$jar"

@@ -1,5 +1,6 @@
 package io.deskpool.env;
 
+import io.deskpool.core.net.FetchDestinations;
 import io.deskpool.core.settings.CoreSettings;
 import io.deskpool.core.settings.Settings;
 
@@ -29,6 +30,10 @@ public record EnvConfig(
         Optional<Path> uploadDir,
         Path cacheDir,
         long downloadMaxBytes,
+        FetchDestinations.AllowList downloadAllow,
+        long cacheMaxBytes,
+        Duration cacheTtl,
+        Duration metricTimeout,
         List<String> externalEvaluator,
         Duration externalEvaluatorTimeout) {
 
@@ -40,6 +45,9 @@ public record EnvConfig(
         requireNonNull(stepReward, "stepReward is null");
         requireNonNull(uploadDir, "uploadDir is null");
         requireNonNull(cacheDir, "cacheDir is null");
+        requireNonNull(downloadAllow, "downloadAllow is null");
+        requireNonNull(cacheTtl, "cacheTtl is null");
+        requireNonNull(metricTimeout, "metricTimeout is null");
         externalEvaluator = List.copyOf(externalEvaluator);
     }
 
@@ -55,6 +63,13 @@ public record EnvConfig(
         int quality = s.integer(EnvSettings.JPEG_QUALITY, 1);
         if (quality > 100) {
             throw s.invalid(EnvSettings.JPEG_QUALITY, String.valueOf(quality), "a whole number from 1 to 100");
+        }
+        String allow = s.string(EnvSettings.DOWNLOAD_ALLOW);
+        FetchDestinations.AllowList downloadAllow;
+        try {
+            downloadAllow = FetchDestinations.AllowList.parse(allow);
+        } catch (IllegalArgumentException e) {
+            throw s.invalid(EnvSettings.DOWNLOAD_ALLOW, allow, "IPv4 addresses, CIDRs and host names (" + e.getMessage() + ")");
         }
         String parser = s.string(EnvSettings.ACTION_PARSER);
         if (parser.isEmpty()) {
@@ -82,6 +97,10 @@ public record EnvConfig(
                 s.optionalString(EnvSettings.UPLOAD_DIR).map(p -> s.path(EnvSettings.UPLOAD_DIR).toAbsolutePath().normalize()),
                 cache.isEmpty() ? s.path(CoreSettings.STATE_DIR).resolve("env-cache") : s.path(EnvSettings.CACHE_DIR),
                 (long) s.integer(EnvSettings.DOWNLOAD_MAX_MB, 1) * 1024 * 1024,
+                downloadAllow,
+                (long) s.integer(EnvSettings.CACHE_MAX_MB, 0) * 1024 * 1024,
+                s.seconds(EnvSettings.CACHE_TTL, Duration.ZERO),
+                s.seconds(EnvSettings.METRIC_TIMEOUT, Duration.ofSeconds(1)),
                 words,
                 s.seconds(EnvSettings.EXTERNAL_EVALUATOR_TIMEOUT, Duration.ofSeconds(1)));
     }

@@ -7,6 +7,7 @@ import io.deskpool.core.spi.ScreenSize;
 import io.deskpool.env.eval.Evaluation;
 import io.deskpool.env.eval.Evaluators;
 import io.deskpool.env.eval.ExternalEvaluator;
+import io.deskpool.env.eval.MetricThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,8 @@ public final class EnvEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EnvEngine.class);
     /** The highest slot number a caller may use. */
     public static final int MAX_SLOT = EnvSessions.MAX_SLOT;
+    /** Most threads metrics and getters run on at once, runaways that overran their deadline included. */
+    private static final int METRIC_THREADS = 64;
 
     private final VmPool pool;
     private final EnvConfig config;
@@ -58,14 +61,17 @@ public final class EnvEngine implements AutoCloseable {
         this.quota = new QuotaQueue(pool);
         pool.addListener(quota);
         this.leases = new SessionLeases(pool, sessions);
-        FileDownloader downloader = new FileDownloader(config.cacheDir(), config.downloadMaxBytes());
+        FileDownloader downloader = new FileDownloader(
+                new DownloadCache(config.cacheDir(), config.cacheMaxBytes(), config.cacheTtl(), clock),
+                GuardedHttpGet.forThisHost(config.downloadAllow()), config.downloadMaxBytes());
         SetupRunner setup = new SetupRunner(downloader, config.uploadDir(), config.strictSetup(),
                 new SetupRunner.Placeholders(config.clientPassword(), screen.width(), screen.height()));
         ExecutorService guestThreads = Executors.newCachedThreadPool(daemon("deskpool-env-http"));
         JpegEncoder jpeg = new JpegEncoder(config.jpegQuality());
         this.resets = new EpisodeReset(pool, quota, config, sessions, leases, setup, evaluation, guestThreads, jpeg);
         this.steps = new EpisodeStep(config, leases, rewards, jpeg);
-        this.evaluator = new EpisodeEvaluation(evaluation, setup, downloader, leases, config.evaluateTimeout());
+        this.evaluator = new EpisodeEvaluation(evaluation, setup, downloader, leases, config.evaluateTimeout(),
+                config.downloadMaxBytes());
         this.forks = new EpisodeFork(pool, sessions, leases, guestThreads);
         if (background) {
             this.housekeeper = Executors.newSingleThreadScheduledExecutor(daemon("deskpool-env-housekeeper"));
@@ -93,7 +99,8 @@ public final class EnvEngine implements AutoCloseable {
     private static Evaluation evaluation(EnvConfig config, Evaluators evaluators) {
         Optional<ExternalEvaluator> external = config.externalEvaluator().isEmpty() ? Optional.empty()
                 : Optional.of(new ExternalEvaluator(config.externalEvaluator(), config.externalEvaluatorTimeout()));
-        return new Evaluation(evaluators, external);
+        return new Evaluation(evaluators, external, new MetricThreads(config.metricTimeout(), METRIC_THREADS),
+                config.downloadMaxBytes());
     }
 
     public EnvConfig config() {

@@ -66,10 +66,24 @@ public enum EnvFailure {
     SETUP_FAILED(ErrorCode.PROVIDER_ERROR),
     /** A file a setup step or getter fetches on the host could not be fetched. */
     DOWNLOAD_FAILED(ErrorCode.PROVIDER_ERROR),
+    /**
+     * A URL the host must not fetch for a caller: not http(s), or leading (maybe through a redirect) to an internal
+     * address or one of the host's own (ENV_DOWNLOAD_ALLOW opens named ones).
+     */
+    DOWNLOAD_REFUSED(ErrorCode.FORBIDDEN),
     /** A getter refused its config (a 'dest' like ../../x): the task is wrong. */
     GETTER_CONFIG(ErrorCode.INVALID_ARGUMENT),
     /** A getter failed. */
     GETTER_FAILED(ErrorCode.PROVIDER_ERROR),
+    /**
+     * A metric asked for a file that is not one the evaluation fetched into its own directory (a host path, a
+     * {@code ../} path, a link out, a device): refused alike whether or not such a host file exists.
+     */
+    FILE_REFUSED(ErrorCode.FORBIDDEN),
+    /** A metric or getter ran past its deadline (ENV_METRIC_TIMEOUT, or what was left of ENV_EVALUATE_TIMEOUT). */
+    METRIC_TIMED_OUT(ErrorCode.PROVIDER_ERROR),
+    /** Every evaluation thread is taken (by runaway metrics that did not stop at their deadline): retry later. */
+    EVALUATION_BUSY(ErrorCode.NOT_READY),
     /** A metric could not score its inputs (the task's expected values do not fit it). */
     METRIC_FAILED(ErrorCode.INVALID_ARGUMENT),
     /** An expected getter found nothing to compare with: the task is wrong, not the episode. */

@@ -47,7 +47,18 @@ public final class EnvSettings {
     public static final Setting CACHE_DIR = Setting.of("ENV_CACHE_DIR", "",
             "Where files fetched by 'download' steps and cloud_file getters are cached; empty = STATE_DIR/env-cache");
     public static final Setting DOWNLOAD_MAX_MB = Setting.of("ENV_DOWNLOAD_MAX_MB", "1024",
-            "Largest file a 'download' step or cloud_file getter fetches, in MB");
+            "Largest file a 'download' step or cloud_file getter fetches, and largest file a metric reads, in MB");
+    public static final Setting DOWNLOAD_ALLOW = Setting.of("ENV_DOWNLOAD_ALLOW", "",
+            "Internal addresses that 'download' steps and cloud_file getters may fetch from anyway: IPv4 addresses, CIDRs "
+                    + "and host names, comma-separated (a LAN file server); empty = the internet only (loopback, private, "
+                    + "link-local and metadata, CGNAT and this host's own addresses are refused)");
+    public static final Setting CACHE_MAX_MB = Setting.of("ENV_CACHE_MAX_MB", "10240",
+            "Most MB the download cache keeps (each caller's files apart); least recently used files go first");
+    public static final Setting CACHE_TTL = Setting.of("ENV_CACHE_TTL", "86400",
+            "Seconds a downloaded file is reused before it is fetched again");
+    public static final Setting METRIC_TIMEOUT = Setting.of("ENV_METRIC_TIMEOUT", "60",
+            "Seconds one built-in or plugin metric (or getter) may run, within ENV_EVALUATE_TIMEOUT; past it the "
+                    + "evaluation fails and the metric's thread is interrupted (a plugin that ignores that keeps its thread)");
     public static final Setting EXTERNAL_EVALUATOR = Setting.of("EXTERNAL_EVALUATOR", "",
             "Command for metrics and getters Deskpool lacks (OSWorld's Python ones): it gets a JSON request on stdin "
                     + "and prints a score; empty = such tasks fail with 'unsupported metric'");
@@ -56,8 +67,8 @@ public final class EnvSettings {
 
     public static final List<Setting> ALL = List.of(RESET_WAIT, RESET_TIMEOUT, READY_TIMEOUT, STEP_TIMEOUT,
             EVALUATE_TIMEOUT, STEP_PAUSE, MAX_STEPS, ACTION_PARSER, COORDINATES, STEP_REWARD, IDLE_RELEASE, JPEG_QUALITY,
-            SETUP_STRICT, CLIENT_PASSWORD, UPLOAD_DIR, CACHE_DIR, DOWNLOAD_MAX_MB, EXTERNAL_EVALUATOR,
-            EXTERNAL_EVALUATOR_TIMEOUT);
+            SETUP_STRICT, CLIENT_PASSWORD, UPLOAD_DIR, CACHE_DIR, DOWNLOAD_MAX_MB, DOWNLOAD_ALLOW, CACHE_MAX_MB, CACHE_TTL,
+            METRIC_TIMEOUT, EXTERNAL_EVALUATOR, EXTERNAL_EVALUATOR_TIMEOUT);
 
     private EnvSettings() {
     }

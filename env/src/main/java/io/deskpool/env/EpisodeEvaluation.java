@@ -32,13 +32,16 @@ final class EpisodeEvaluation {
     private final FileDownloader downloader;
     private final SessionLeases leases;
     private final Duration timeout;
+    private final long maxFileBytes;
 
-    EpisodeEvaluation(Evaluation evaluation, SetupRunner setup, FileDownloader downloader, SessionLeases leases, Duration timeout) {
+    EpisodeEvaluation(Evaluation evaluation, SetupRunner setup, FileDownloader downloader, SessionLeases leases,
+                      Duration timeout, long maxFileBytes) {
         this.evaluation = evaluation;
         this.setup = setup;
         this.downloader = downloader;
         this.leases = leases;
         this.timeout = timeout;
+        this.maxFileBytes = maxFileBytes;
     }
 
     /** Evaluates the session's episode; its lease is live and it has a task. */
@@ -51,9 +54,9 @@ final class EpisodeEvaluation {
         Path work = null;
         Evaluation.Outcome outcome;
         try {
-            List<SetupReport> post = setup.run(s.task.postconfig(), s.guest, d);
+            List<SetupReport> post = setup.run(s.task.postconfig(), s.owner, s.guest, d);
             work = Files.createTempDirectory("deskpool-eval-");
-            EvalContext ctx = context(s.guest.access(d), work, d);
+            EvalContext ctx = context(s.owner, s.guest.access(d, maxFileBytes), work, d);
             VmEndpoints e = s.guest.endpoints();
             outcome = evaluation.score(spec, routes, s.lastAction, ctx, req -> external(req, s, e),
                     (Supplier<Duration>) d::remaining);
@@ -74,7 +77,7 @@ final class EpisodeEvaluation {
                 outcome.decidedBy(), Duration.ofNanos(System.nanoTime() - t0), false);
     }
 
-    private EvalContext context(GuestAccess guest, Path work, Deadline d) {
+    private EvalContext context(String owner, GuestAccess guest, Path work, Deadline d) {
         return new EvalContext() {
             @Override
             public GuestAccess guest() {
@@ -88,10 +91,9 @@ final class EpisodeEvaluation {
 
             @Override
             public Path download(String url, String fileName) {
-                Path cached = downloader.fetch(url, d);
                 Path local = work.resolve(Path.of(fileName).getFileName().toString());
-                try {
-                    Files.copy(cached, local, StandardCopyOption.REPLACE_EXISTING);
+                try (DownloadCache.Entry cached = downloader.fetch(owner, url, d)) {
+                    Files.copy(cached.path(), local, StandardCopyOption.REPLACE_EXISTING);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

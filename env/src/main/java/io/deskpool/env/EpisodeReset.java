@@ -62,6 +62,8 @@ final class EpisodeReset {
             // A half-set-up VM helps no one: it goes back to be reverted, and the session says why it has none.
             leases.release(s);
             s.clearEpisode();
+            // What the session says now is that its reset failed (NO_VM), even when a VM was lost on the way.
+            s.vmLost = false;
             s.note = "the last reset failed: " + e.getMessage();
             throw e;
         }
@@ -89,7 +91,7 @@ final class EpisodeReset {
         Optional<Observation> observation = Optional.empty();
         try {
             s.guest.awaitReachable(config.readyTimeout(), d);
-            reports = setup.run(task.config(), s.guest, d);
+            reports = setup.run(task.config(), s.owner, s.guest, d);
             s.startEpisode(task, opts.maxSteps().orElse(config.maxSteps()), opts.a11y());
             // Taken even when the caller does not want it: its size is the screen the action parsers map points to.
             observation = Optional.of(Observations.take(s, d, s.a11y));

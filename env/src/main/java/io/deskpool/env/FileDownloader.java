@@ -5,104 +5,83 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Optional;
+
+import static java.util.Objects.requireNonNull;
 
 /**
  * Fetches http(s) files on the host, as OSWorld's SetupController does for {@code download} steps and its
- * {@code cloud_file} getter, into a cache keyed by URL so the next reset of the same task does not fetch again.
- * A download is written to a temporary name and moved into place, so concurrent resets never see half a file.
+ * {@code cloud_file} getter, through {@link GuardedHttpGet} (internal addresses refused) into a {@link DownloadCache}
+ * keyed by the caller AND the URL: the next reset of the same task by the same caller does not fetch again, and no
+ * caller is ever handed a file another caller's URL brought in (a URL may carry its caller's credentials). A download
+ * is written to a temporary name and moved into place, so concurrent resets never see half a file. URLs are logged
+ * and reported without query strings or user info ({@link RedactedUrl}).
  */
 final class FileDownloader {
     private static final Logger log = LoggerFactory.getLogger(FileDownloader.class);
 
-    private final Path cacheDir;
+    private final DownloadCache cache;
+    private final GuardedHttpGet http;
     private final long maxBytes;
-    private final HttpClient http = HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .connectTimeout(Duration.ofSeconds(20))
-            .build();
 
-    FileDownloader(Path cacheDir, long maxBytes) {
-        this.cacheDir = cacheDir;
+    FileDownloader(DownloadCache cache, GuardedHttpGet http, long maxBytes) {
+        this.cache = requireNonNull(cache, "cache is null");
+        this.http = requireNonNull(http, "http is null");
         this.maxBytes = maxBytes;
     }
 
-    /** The cached copy of {@code url}, fetched now if it is not cached yet. */
-    Path fetch(String url, Deadline d) {
+    /** {@code owner}'s copy of {@code url}, fetched now unless cached and fresh; pinned until closed. */
+    DownloadCache.Entry fetch(String owner, String url, Deadline d) {
+        requireNonNull(owner, "owner is null");
         if (!SetupStep.isHttpUrl(url)) {
-            throw EnvFailure.INVALID_TASK_CONFIG.exception("only http(s) URLs can be downloaded, got '" + url + "'");
+            throw EnvFailure.INVALID_TASK_CONFIG.exception("only http(s) URLs can be downloaded, got '"
+                    + RedactedUrl.of(url) + "'");
         }
-        Path target = cacheDir.resolve(key(url));
-        if (Files.isRegularFile(target)) {
-            return target;
+        String key = key(owner, url);
+        Optional<DownloadCache.Entry> cached = cache.get(key);
+        if (cached.isPresent()) {
+            return cached.get();
         }
+        Path part = cache.newPart();
         try {
-            Files.createDirectories(cacheDir);
-            Path part = Files.createTempFile(cacheDir, "download-", ".part");
-            try {
-                HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(d.cap(Duration.ofMinutes(5))).GET().build();
-                HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-                try (InputStream in = r.body()) {
-                    if (r.statusCode() != 200) {
-                        throw failed(url, "HTTP " + r.statusCode(), null);
-                    }
-                    long n = copy(in, part, url);
-                    log.info("Downloaded {} ({} bytes)", url, n);
-                }
-                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                return target;
-            } finally {
-                Files.deleteIfExists(part);
+            long n;
+            try (OutputStream out = Files.newOutputStream(part)) {
+                n = http.get(URI.create(url), d, maxBytes, out);
             }
-        } catch (HttpTimeoutException e) {
-            throw failed(url, "no answer in time", e);
+            log.info("Downloaded {} ({} bytes)", RedactedUrl.of(url), n);
+            return cache.put(key, part);
         } catch (IOException e) {
             throw failed(url, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw failed(url, "interrupted", e);
-        }
-    }
-
-    private long copy(InputStream in, Path part, String url) throws IOException {
-        long n = 0;
-        byte[] buf = new byte[65536];
-        try (OutputStream out = Files.newOutputStream(part)) {
-            for (int k; (k = in.read(buf)) > 0; ) {
-                n += k;
-                if (n > maxBytes) {
-                    throw failed(url, "larger than ENV_DOWNLOAD_MAX_MB (" + maxBytes / (1024 * 1024) + " MB)", null);
-                }
-                out.write(buf, 0, k);
+        } finally {
+            try {
+                Files.deleteIfExists(part);
+            } catch (IOException ignored) {
+                // a part file; the cache deletes leftovers at the next start
             }
         }
-        return n;
     }
 
-    private static String key(String url) {
+    /** The caller and the URL, hashed: file names reveal neither. */
+    private static String key(String owner, String url) {
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(url.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(h, 0, 16);
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update((owner.length() + ":" + owner + "\n" + url).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(md.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
     private static DeskpoolException failed(String url, String why, Throwable cause) {
-        return EnvFailure.DOWNLOAD_FAILED.exception("downloading " + url + " failed: " + why, cause);
+        log.info("Downloading {} failed: {}", RedactedUrl.of(url), why);
+        return EnvFailure.DOWNLOAD_FAILED.exception("downloading " + RedactedUrl.of(url) + " failed: " + why, cause);
     }
 }

@@ -6,6 +6,7 @@ import io.deskpool.core.spi.VmEndpoints;
 import io.deskpool.env.spi.GuestAccess;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -119,21 +120,35 @@ final class GuestClient {
         send("POST /setup/upload", req);
     }
 
-    /** {@code POST /file}: the file's bytes, or empty on 404. */
-    Optional<byte[]> file(String guestPath, Deadline d) {
+    /**
+     * {@code POST /file}: the file's bytes, or empty on 404. The VM is untrusted: more than {@code maxBytes} is
+     * refused rather than read.
+     */
+    Optional<byte[]> file(String guestPath, long maxBytes, Deadline d) {
         HttpRequest req = HttpRequest.newBuilder(endpoints.serverUri("/file"))
                 .timeout(d.cap(CALL_TIMEOUT))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString("file_path=" + URLEncoder.encode(guestPath, StandardCharsets.UTF_8)))
                 .build();
-        HttpResponse<byte[]> r = exchange("POST /file", req, HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() == 404) {
-            return Optional.empty();
+        HttpResponse<InputStream> r = exchange("POST /file", req, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = r.body()) {
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            if (r.statusCode() == 404) {
+                return Optional.empty();
+            }
+            if (r.statusCode() != 200) {
+                throw GuestException.refused("POST /file", r.statusCode(), new String(body, 0, Math.min(body.length, 4096),
+                        StandardCharsets.UTF_8));
+            }
+            if (body.length > maxBytes) {
+                throw EnvFailure.GETTER_FAILED.exception("the VM's file '" + guestPath + "' is larger than "
+                        + "ENV_DOWNLOAD_MAX_MB (" + maxBytes / (1024 * 1024) + " MB)");
+            }
+            return Optional.of(body);
+        } catch (IOException e) {
+            throw new GuestException(GuestException.Kind.UNREACHABLE, 0, "POST /file failed: "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
         }
-        if (r.statusCode() != 200) {
-            throw GuestException.refused("POST /file", r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
-        }
-        return Optional.of(r.body());
     }
 
     /** {@code GET /screenshot}: a PNG. */
@@ -164,8 +179,8 @@ final class GuestClient {
         return json(send("PUT /json/new", req));
     }
 
-    /** The session's view for evaluator getters, bounded by the evaluation's deadline. */
-    GuestAccess access(Deadline d) {
+    /** The session's view for evaluator getters, bounded by the evaluation's deadline and a file size. */
+    GuestAccess access(Deadline d, long maxFileBytes) {
         return new GuestAccess() {
             @Override
             public CommandOutput execute(JsonNode command, boolean shell) {
@@ -174,7 +189,7 @@ final class GuestClient {
 
             @Override
             public Optional<byte[]> file(String path) {
-                return GuestClient.this.file(path, d);
+                return GuestClient.this.file(path, maxFileBytes, d);
             }
 
             @Override

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deskpool.core.DeskpoolException;
+import io.deskpool.env.spi.EvalFiles;
 import io.deskpool.env.spi.GuestAccess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,7 +57,8 @@ final class SetupRunner {
         this.placeholders = placeholders;
     }
 
-    List<SetupReport> run(List<SetupStep> steps, GuestClient guest, Deadline d) {
+    /** Runs {@code steps} for {@code owner} (the caller's token: the download cache is kept per caller). */
+    List<SetupReport> run(List<SetupStep> steps, String owner, GuestClient guest, Deadline d) {
         List<SetupReport> reports = new ArrayList<>();
         for (SetupStep step : steps) {
             long start = System.nanoTime();
@@ -65,7 +68,7 @@ final class SetupRunner {
             String detail;
             boolean ok = true;
             try {
-                detail = runOne(step, guest, d);
+                detail = runOne(step, owner, guest, d);
             } catch (GuestException e) {
                 if (e.vmInDoubt() && !step.type().equals("chrome_open_tabs")) {
                     throw e;
@@ -82,7 +85,7 @@ final class SetupRunner {
         return List.copyOf(reports);
     }
 
-    private String runOne(SetupStep step, GuestClient guest, Deadline d) {
+    private String runOne(SetupStep step, String owner, GuestClient guest, Deadline d) {
         ObjectNode p = step.parameters();
         switch (step.type()) {
             case "execute", "command" -> {
@@ -125,8 +128,9 @@ final class SetupRunner {
             }
             case "download" -> {
                 for (JsonNode f : p.get("files")) {
-                    Path cached = downloader.fetch(f.get("url").asText(), d);
-                    guest.upload(f.get("path").asText(), cached, d);
+                    try (DownloadCache.Entry cached = downloader.fetch(owner, f.get("url").asText(), d)) {
+                        guest.upload(f.get("path").asText(), cached.path(), d);
+                    }
                 }
                 return p.get("files").size() + " file(s)";
             }
@@ -188,12 +192,7 @@ final class SetupRunner {
         if (f.path("local_path").isTextual()) {
             Path dir = uploadDir.orElseThrow(() -> EnvFailure.UPLOAD_DIR_NOT_SET.exception(step.where()
                     + " (upload_file): local_path needs ENV_UPLOAD_DIR to be set on the server (or send 'content'/'content_base64')"));
-            Path local = dir.resolve(f.get("local_path").asText()).toAbsolutePath().normalize();
-            if (!local.startsWith(dir) || !Files.isRegularFile(local)) {
-                throw EnvFailure.INVALID_TASK_CONFIG.exception(step.where() + " (upload_file): local_path '"
-                        + f.get("local_path").asText() + "' is not a file inside ENV_UPLOAD_DIR");
-            }
-            guest.upload(guestPath, local, d);
+            guest.upload(guestPath, uploadable(step, dir, f.get("local_path").asText()), d);
             return;
         }
         Path tmp = null;
@@ -217,6 +216,36 @@ final class SetupRunner {
                 }
             }
         }
+    }
+
+    /**
+     * The regular file {@code localPath} names inside ENV_UPLOAD_DIR, links resolved: a path out of the directory is
+     * refused by its text alone, and one that leads out through a link, or to no regular file, with the same words.
+     */
+    private static Path uploadable(SetupStep step, Path dir, String localPath) {
+        Path local;
+        try {
+            local = dir.resolve(localPath).toAbsolutePath().normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw notInUploadDir(step, localPath);
+        }
+        if (!local.startsWith(dir)) {
+            throw notInUploadDir(step, localPath);
+        }
+        try {
+            Path real = local.toRealPath();
+            if (real.startsWith(dir.toRealPath()) && Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
+                return real;
+            }
+        } catch (IOException e) {
+            // missing or unreadable: refused below, in the same words
+        }
+        throw notInUploadDir(step, localPath);
+    }
+
+    private static DeskpoolException notInUploadDir(SetupStep step, String localPath) {
+        return EnvFailure.INVALID_TASK_CONFIG.exception(step.where() + " (upload_file): local_path '"
+                + EvalFiles.Refused.shown(localPath) + "' is not a file inside ENV_UPLOAD_DIR");
     }
 
     /** Chrome may still be starting: retry for up to 30 s, as OSWorld retries its CDP connection. */

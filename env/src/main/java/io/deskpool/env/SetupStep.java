@@ -83,7 +83,7 @@ public record SetupStep(String where, String type, ObjectNode parameters) {
                 requireText(f, at, "path");
                 String url = requireText(f, at, "url");
                 if (!isHttpUrl(url)) {
-                    throw bad(where + " (download): " + at + ".url must be an http(s) URL, got '" + url + "'");
+                    throw bad(where + " (download): " + at + ".url must be an http(s) URL, got '" + RedactedUrl.of(url) + "'");
                 }
             });
             case "upload_file" -> eachFile((f, at) -> {

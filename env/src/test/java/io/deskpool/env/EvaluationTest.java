@@ -11,7 +11,9 @@ import io.deskpool.env.builtin.VmFile;
 import io.deskpool.env.eval.Evaluation;
 import io.deskpool.env.eval.EvaluatorSpec;
 import io.deskpool.env.eval.Evaluators;
+import io.deskpool.env.eval.MetricThreads;
 import io.deskpool.env.spi.EvalContext;
+import io.deskpool.env.spi.EvalFiles;
 import io.deskpool.env.spi.Getter;
 import io.deskpool.env.spi.GuestAccess;
 import io.deskpool.env.spi.Metric;
@@ -61,16 +63,18 @@ class EvaluationTest {
         }
 
         @Override
-        public double score(JsonNode result, JsonNode expected, JsonNode options) {
+        public double score(JsonNode result, JsonNode expected, JsonNode options, EvalFiles files) {
             return options.path("score").asDouble();
         }
     }
+
+    private static final MetricThreads THREADS = new MetricThreads(Duration.ofSeconds(10), 4);
 
     private final StandInGetter standIn = new StandInGetter();
     private final Evaluators evaluators = new Evaluators(
             List.of(new ExactMatch(), new CheckIncludeExclude(), new Infeasible(), new FixedScore()),
             List.of(standIn, new Rule()));
-    private final Evaluation evaluation = new Evaluation(evaluators, Optional.empty());
+    private final Evaluation evaluation = new Evaluation(evaluators, Optional.empty(), THREADS, 1024 * 1024);
 
     private EvalContext ctx() {
         return new EvalContext() {
@@ -213,7 +217,7 @@ class EvaluationTest {
     @Test
     void a_plugin_on_the_class_path_is_found_next_to_the_built_ins() throws Exception {
         Evaluators loaded = Evaluators.load();
-        Evaluation withPlugins = new Evaluation(loaded, Optional.empty());
+        Evaluation withPlugins = new Evaluation(loaded, Optional.empty(), THREADS, 1024 * 1024);
         EvaluatorSpec spec = EvaluatorSpec.parse(EnvJson.MAPPER.readTree(
                 "{\"func\": \"test_plugin_non_empty\", \"result\": {\"type\": \"rule\", \"rules\": \"something\"}}"));
 
@@ -233,7 +237,7 @@ class EvaluationTest {
     @Test
     void a_file_getter_whose_dest_leaves_the_evaluation_directory_is_a_400() throws Exception {
         Evaluators withVmFile = new Evaluators(List.of(new ExactMatch()), List.of(new VmFile(), new Rule()));
-        Evaluation eval = new Evaluation(withVmFile, Optional.empty());
+        Evaluation eval = new Evaluation(withVmFile, Optional.empty(), THREADS, 1024 * 1024);
         EvaluatorSpec spec = EvaluatorSpec.parse(EnvJson.MAPPER.readTree("""
                 {"func": "exact_match", "result": {"type": "vm_file", "path": "/home/user/a.txt", "dest": "../../x"},
                  "expected": {"type": "rule", "rules": {"expected": "a"}}}"""));

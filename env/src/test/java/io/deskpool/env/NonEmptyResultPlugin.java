@@ -1,6 +1,7 @@
 package io.deskpool.env;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.deskpool.env.spi.EvalFiles;
 import io.deskpool.env.spi.Metric;
 
 /** A metric plugin that lives only on the test class path, registered through META-INF/services like any plugin jar. */
@@ -11,7 +12,7 @@ public final class NonEmptyResultPlugin implements Metric {
     }
 
     @Override
-    public double score(JsonNode result, JsonNode expected, JsonNode options) {
+    public double score(JsonNode result, JsonNode expected, JsonNode options, EvalFiles files) {
         return result != null && result.isTextual() && !result.asText().isBlank() ? 1 : 0;
     }
 }

@@ -1,8 +1,5 @@
 package io.deskpool.server;
 
-import io.deskpool.core.DeskpoolException;
-import io.deskpool.core.ErrorCode;
-import io.deskpool.core.pool.Lease;
 import io.deskpool.core.pool.TokenUsage;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -16,7 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The live dashboard ({@code /dashboard}), its data ({@code /v1/overview}) and OSWorld's viewer route ({@code /window}). */
+/** The live dashboard ({@code /dashboard}) and its data ({@code /v1/overview}); the live view is {@link LiveViewApi}. */
 final class DashboardApi {
     private final ServerContext s;
     private final String dashboardHtml;
@@ -29,7 +26,6 @@ final class DashboardApi {
     void register(Javalin app) {
         app.get("/", ctx -> ctx.redirect("/dashboard"));
         app.get("/dashboard", ctx -> ctx.html(dashboardHtml));
-        app.get("/window", this::window);
         app.get("/v1/overview", this::overview);
     }
 
@@ -45,7 +41,7 @@ final class DashboardApi {
         body.put("cpu_percent", s.hostStats().cpuPercent());
         body.put("memory_percent", s.hostStats().memoryPercent());
         body.put("admin", caller.admin());
-        body.put("pool", PoolJson.status(s.pool().status(), s.pool().provider().name()));
+        body.put("pool", PoolJson.status(s.pool().status(), s.pool().provider().name(), caller.admin()));
         var tokens = new ArrayList<Map<String, Object>>();
         for (TokenUsage u : s.pool().status().tokens()) {
             if (!caller.mayActOn(u.token())) {
@@ -68,17 +64,6 @@ final class DashboardApi {
     }
 
     /** OSWorld's docker_server viewer of an emulator: now the live view of the emulator's VM. */
-    private void window(Context ctx) {
-        String id = ctx.queryParam("emulator_id");
-        if (id == null || id.isBlank()) {
-            throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "query parameter 'emulator_id' is required");
-        }
-        Caller caller = s.auth().identify(ctx);
-        Lease lease = s.pool().lease(id).filter(l -> caller.mayActOn(l.token()))
-                .orElseThrow(() -> new DeskpoolException(ErrorCode.NOT_FOUND, "emulator '" + id + "' not found"));
-        ctx.redirect("/vms/" + java.net.URLEncoder.encode(lease.vmId(), java.nio.charset.StandardCharsets.UTF_8) + "/view");
-    }
-
     static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;").replace("'", "&#39;");
     }

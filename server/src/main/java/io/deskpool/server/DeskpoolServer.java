@@ -103,7 +103,7 @@ public final class DeskpoolServer implements AutoCloseable {
         Javalin app = null;
         try {
             PoolConfig poolConfig = PoolConfig.from(settings, provider);
-            pool = new VmPool(provider, poolConfig, tokens.quotas(), clock);
+            pool = new VmPool(provider, poolConfig, tokens.quotas(), clock, labels::redact);
             PoolMetrics metrics = new PoolMetrics(pool, labels);
             pool.addListener(metrics);
             LeaseJournal journal = new LeaseJournal(state.root());
@@ -123,14 +123,14 @@ public final class DeskpoolServer implements AutoCloseable {
                     new Views(settings.string(ServerSettings.PUBLIC_HOST), clock), requestLog, new HostStats(), clock,
                     clock.instant(), serverId, startWait, maxWait, journal);
             env = new EnvApis(pool, settings, clock, new EnvApis.Callers(auth::client, c -> auth.identify(c).token(),
-                    requireToken, tokens::isKnown), ctx.views()::advertisedHost, maxWait);
+                    requireToken, tokens::isKnown, c -> auth.identify(c).admin()), ctx.views()::advertisedHost, maxWait);
             app = createApp(ctx, metrics, maxBody);
             env.registerMain(app);
             app.start(host, port);
             Javalin envApp = null;
             if (envPort >= 0) {
                 envApp = baseApp(ctx, maxBody);
-                new ApiDocs().register(envApp);
+                ApiDocs.envListener().register(envApp);
                 env.registerEnvListener(envApp);
                 envApp.start(host, envPort);
                 log.info("Remote env API (ARPO/ENVS /env/*, /health, /docs) also on http://{}:{}", host, envApp.port());

@@ -26,9 +26,10 @@ final class ImagePullCommand {
 
             Downloads OSWorld's VM image (resumable), unzips it, checks the qcow2 header and prints PATH_TO_VM=... last.
               --os ubuntu|windows  which image (default ubuntu)
-              --dest DIR           where to put it (default IMAGE_DIR)
-              --url URL            download from this URL instead (default: under HF_ENDPOINT)
-              --keep-archive       keep the .zip after unzipping""";
+              --dest DIR           where to put it (default: the setting %s, %s)
+              --url URL            download from this URL instead (default: under the setting %s, %s)
+              --keep-archive       keep the .zip after unzipping""".formatted(ImageSettings.IMAGE_DIR.name(),
+            ImageSettings.IMAGE_DIR.defaultValue(), ImageSettings.HF_ENDPOINT.name(), ImageSettings.HF_ENDPOINT.defaultValue());
 
     private ImagePullCommand() {
     }

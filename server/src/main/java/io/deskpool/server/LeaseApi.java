@@ -44,7 +44,8 @@ final class LeaseApi {
             ctx.json(s.views().vm(visibleVm(caller, ctx.pathParam("id")), caller));
         });
         app.delete("/v1/vms/{id}", this::destroyVm);
-        app.get("/v1/pool", ctx -> ctx.json(PoolJson.status(s.pool().status(), s.pool().provider().name())));
+        app.get("/v1/pool", ctx -> ctx.json(PoolJson.status(s.pool().status(), s.pool().provider().name(),
+                s.auth().identify(ctx).admin())));
         app.get("/v1/tokens", this::listTokens);
         app.put("/v1/tokens/{token}", this::putToken);
         app.delete("/v1/tokens/{token}", this::deleteToken);

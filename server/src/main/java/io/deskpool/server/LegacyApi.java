@@ -166,7 +166,7 @@ final class LegacyApi {
             tokens.add(t);
         }
         body.put("tokens", tokens);
-        body.put("pool", PoolJson.status(st, s.pool().provider().name()));
+        body.put("pool", PoolJson.status(st, s.pool().provider().name(), caller.admin()));
         ctx.json(body);
     }
 

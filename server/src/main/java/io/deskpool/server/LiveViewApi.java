@@ -2,6 +2,7 @@ package io.deskpool.server;
 
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
+import io.deskpool.core.pool.Lease;
 import io.deskpool.core.pool.VmView;
 import io.deskpool.core.spi.VmEndpoints;
 import io.deskpool.core.spi.VmHandle;
@@ -12,6 +13,8 @@ import io.javalin.websocket.WsConnectContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 
 /**
@@ -36,6 +39,7 @@ final class LiveViewApi {
 
     void register(Javalin app) {
         app.get("/vms/{id}/view", this::page);
+        app.get("/window", this::window);
         app.post("/v1/vms/{id}/vnc-ticket", this::ticket);
         app.ws("/v1/vms/{id}/vnc", ws -> {
             ws.onConnect(this::connect);
@@ -45,11 +49,33 @@ final class LiveViewApi {
         });
     }
 
-    /** The page holds no secret: it asks for the ticket itself, with the token the dashboard keeps. */
+    /** The page holds no secret: it takes a ticket from its fragment (/window) or asks for one with the token the dashboard keeps. */
     private void page(Context ctx) {
         String id = ctx.pathParam("id");
         ctx.header("Cache-Control", "no-store");
         ctx.html(viewHtml.replace("{{VM_ID}}", DashboardApi.escape(id)));
+    }
+
+    /**
+     * OSWorld's viewer route: the live view of the caller's emulator. The caller is known here (header or
+     * {@code ?token=}, as OSWorld's clients send it), so the ticket is issued now and handed to the page in the
+     * URL's fragment, which browsers never send to a server (so no log holds it): a browser opening this link
+     * needs no token of its own, and the ticket still works once, for a short while.
+     */
+    private void window(Context ctx) {
+        String id = ctx.queryParam("emulator_id");
+        if (id == null || id.isBlank()) {
+            throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "query parameter 'emulator_id' is required");
+        }
+        Caller caller = s.auth().identify(ctx);
+        Lease lease = s.pool().lease(id).filter(l -> caller.mayActOn(l.token()))
+                .orElseThrow(() -> new DeskpoolException(ErrorCode.NOT_FOUND, "emulator '" + id + "' not found"));
+        VmView vm = s.pool().vm(lease.vmId()).orElseThrow(() -> new DeskpoolException(ErrorCode.NOT_FOUND,
+                "emulator '" + id + "' has no VM any more"));
+        vnc(vm);
+        ctx.header("Cache-Control", "no-store");
+        ctx.redirect("/vms/" + URLEncoder.encode(vm.id(), StandardCharsets.UTF_8) + "/view#ticket="
+                + tickets.issue(vm.id(), caller.logLabel()));
     }
 
     private void ticket(Context ctx) {
@@ -57,6 +83,11 @@ final class LiveViewApi {
         Caller caller = s.auth().identify(ctx);
         VmView vm = s.pool().vm(id).orElseThrow(() -> new DeskpoolException(ErrorCode.UNKNOWN_VM, "no VM with id '" + id + "'"));
         boolean holdsLease = vm.lease().map(l -> caller.mayActOn(l.token())).orElse(false);
+        if (caller.token().isEmpty()) {
+            throw new DeskpoolException(ErrorCode.UNAUTHENTICATED, "the live view needs a token: the one that leases"
+                    + " the VM, or the admin token (open it from the dashboard after entering yours, or through"
+                    + " /window?emulator_id=)");
+        }
         if (!caller.admin() && !holdsLease) {
             caller.requireAdmin("viewing a VM you do not lease");
         }

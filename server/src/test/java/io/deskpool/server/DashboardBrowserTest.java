@@ -107,7 +107,7 @@ class DashboardBrowserTest {
     }
 
     @Test
-    void shows_an_open_circuit_breaker_and_a_vm_whose_destroy_keeps_failing() {
+    void shows_an_open_circuit_breaker_and_a_vm_whose_destroy_keeps_failing_with_their_messages_to_the_admin() {
         HttpCalls http = new HttpCalls("http://127.0.0.1:" + server.port());
         InMemoryProvider provider = (InMemoryProvider) server.pool().provider();
         String vmId = http.post("/v1/leases", TOKEN, "{\"wait_seconds\": 10}").json().path("vm_id").asText();
@@ -122,8 +122,15 @@ class DashboardBrowserTest {
 
         wait.until(d -> !d.findElement(By.id("breaker")).getText().equals("…"));
         assertThat(browser.findElement(By.id("breaker")).getText()).isIn("open", "half open");
-        assertThat(browser.findElement(By.id("breaker-detail")).getText()).contains("failed on demand");
+        assertThat(browser.findElement(By.id("breaker-detail")).getText()).contains(PoolJson.WITHHELD)
+                .doesNotContain("failed on demand");
         assertThat(browser.findElement(By.id("lost")).getText()).isEqualTo("1");
+        assertThat(browser.findElement(By.id("failed-destroys")).getText()).contains(vmId).doesNotContain("destroy failed");
+
+        browser.findElement(By.id("admin-token")).sendKeys(ADMIN);
+        browser.findElement(By.id("save-token")).click();
+
+        wait.until(d -> d.findElement(By.id("breaker-detail")).getText().contains("failed on demand"));
         assertThat(browser.findElement(By.id("failed-destroys")).getText()).contains(vmId, "destroy failed");
     }
 }

@@ -104,6 +104,14 @@ class ImagePullCommandTest {
     }
 
     @Test
+    void help_names_the_settings_behind_the_defaults_as_settings_lists_them() {
+        Run run = pull("--help");
+
+        assertThat(run.out()).contains("the setting VM_IMAGE_DIR, vm_data", "the setting HF_ENDPOINT, https://huggingface.co")
+                .doesNotContain("default IMAGE_DIR");
+    }
+
+    @Test
     void a_second_run_with_the_image_present_does_nothing_and_says_so() {
         assertThat(pull().status()).isZero();
 

@@ -150,8 +150,32 @@ class LiveViewApiTest {
         HttpCalls.Reply reply = http.get("/window?emulator_id=" + emulator, ALPHA);
 
         assertThat(reply.status()).isEqualTo(302);
-        assertThat(reply.headers().firstValue("Location")).hasValue("/vms/" + vm + "/view");
+        assertThat(reply.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).startsWith("/vms/" + vm + "/view#ticket="));
         assertThat(http.get("/window?emulator_id=" + emulator, BETA).status()).as("someone else's emulator").isEqualTo(404);
+    }
+
+    @Test
+    void osworld_window_route_hands_the_page_a_one_time_ticket_in_the_fragment_so_a_browser_needs_no_token() throws Exception {
+        String emulator = http.post("/start_emulator", ALPHA, null).json().path("data").path("emulator_id").asText();
+        String vm = server.pool().lease(emulator).orElseThrow().vmId();
+
+        String location = http.get("/window?emulator_id=" + emulator + "&token=" + ALPHA, null).headers()
+                .firstValue("Location").orElseThrow();
+        String ticket = location.substring(location.indexOf("#ticket=") + "#ticket=".length());
+
+        assertThat(ticket).hasSizeGreaterThanOrEqualTo(32).doesNotContain(ALPHA);
+        assertThat(closeCode("/v1/vms/" + vm + "/vnc?ticket=" + ticket)).as("first use").isEqualTo(1011);
+        assertThat(closeCode("/v1/vms/" + vm + "/vnc?ticket=" + ticket)).as("used again").isEqualTo(1008);
+    }
+
+    @Test
+    void a_ticket_asked_for_without_a_token_says_the_view_needs_one() {
+        String vm = leasedVm(ALPHA);
+
+        HttpCalls.Reply reply = http.post("/v1/vms/" + vm + "/vnc-ticket", null, null);
+
+        assertThat(reply.status()).isEqualTo(401);
+        assertThat(reply.json().path("message").asText()).contains("needs a token").doesNotContain("you do not lease");
     }
 
     /** Opens the WebSocket and returns the close code the server ends it with. */

@@ -98,6 +98,29 @@ class LiveViewBrowserTest {
         assertThat(browser.getCurrentUrl()).endsWith("/vms/" + vmId + "/view");
         assertThat(ScreenMatch.eventually(this::canvas, screenshot, Duration.ofSeconds(30)))
                 .as("pixels of the view that differ from /screenshot").isZero();
+        browser.close();
+        browser.switchTo().window(dashboard);
+        http.delete("/v1/leases/" + lease.path("lease_id").asText(), QemuServerTestBed.ALPHA);
+    }
+
+    @Test
+    void an_osworld_client_opening_window_in_a_fresh_browser_tab_sees_its_emulators_vm() {
+        // A /v1 lease is an emulator too; waiting for it lets the other test give the one VM back first.
+        var lease = http.post("/v1/leases", QemuServerTestBed.ALPHA, "{\"wait_seconds\": 240}").json();
+        String emulator = lease.path("lease_id").asText();
+        String vmId = lease.path("vm_id").asText();
+        String before = browser.getWindowHandle();
+        browser.switchTo().newWindow(org.openqa.selenium.WindowType.TAB);  // its own sessionStorage: no token kept
+
+        browser.get("http://127.0.0.1:" + server.port() + "/window?emulator_id=" + emulator + "&token=" + QemuServerTestBed.ALPHA);
+
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+        WebElement status = wait.until(d -> d.findElement(By.id("status")));
+        wait.until(d -> "connected".equals(status.getDomAttribute("data-state")));
+        assertThat(browser.getCurrentUrl()).as("the used ticket is gone from the address").endsWith("/vms/" + vmId + "/view");
+        browser.close();
+        browser.switchTo().window(before);
+        http.delete("/v1/leases/" + emulator, QemuServerTestBed.ALPHA);
     }
 
     /** The noVNC canvas at its own resolution (the page scales it only on screen). */

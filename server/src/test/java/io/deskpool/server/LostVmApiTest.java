@@ -19,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LostVmApiTest {
     private static final String ALPHA = "alpha-secret-token";
     private static final String BETA = "beta-secret-token";
+    private static final String ADMIN = "admin-secret-token";
 
     @TempDir
     Path state;
@@ -30,7 +31,7 @@ class LostVmApiTest {
     void start() {
         server = DeskpoolServer.start(Settings.of(Map.of(
                 "PROVIDER", "memory", "STATE_DIR", state.toString(), "HOST", "127.0.0.1", "PORT", "0",
-                "TOKENS", ALPHA + ":2," + BETA + ":1", "POOL_SIZE", "3", "POOL_WARM", "0", "START_WAIT", "5",
+                "TOKENS", ALPHA + ":2," + BETA + ":1", "ADMIN_TOKEN", ADMIN, "POOL_SIZE", "3", "POOL_WARM", "0", "START_WAIT", "5",
                 "BREAKER_FAILURES", "1")), Clock.systemUTC());
         http = new HttpCalls("http://127.0.0.1:" + server.port());
         provider = (InMemoryProvider) server.pool().provider();
@@ -102,7 +103,7 @@ class LostVmApiTest {
         provider.failNextLaunches(1000);
         http.post("/v1/leases", ALPHA, "{\"wait_seconds\": 1}");
 
-        JsonNode pool = http.get("/v1/pool", ALPHA).json();
+        JsonNode pool = http.get("/v1/pool", ADMIN).json();
 
         assertThat(pool.path("breaker").path("state").asText()).isIn("open", "half_open");
         assertThat(pool.path("breaker").path("last_failure").asText()).contains("failed on demand");

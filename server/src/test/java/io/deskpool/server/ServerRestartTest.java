@@ -5,6 +5,7 @@ import io.deskpool.core.provider.ProviderRegistry;
 import io.deskpool.core.settings.Settings;
 import io.deskpool.core.spi.ProviderContext;
 import io.deskpool.core.spi.Provider;
+import io.deskpool.core.spi.VmLabels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,7 +18,11 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** VM records are rebuilt from the provider after a restart, even when the server was killed; a graceful stop destroys them. */
+/**
+ * VM records are rebuilt from the provider after a restart, even when the server was killed; a graceful stop destroys
+ * them. The killed servers run as processes on a fixed PORT, with ENV_PORT=0: its default, 15001, may be held by
+ * another server on the machine.
+ */
 class ServerRestartTest {
     @TempDir
     Path state;
@@ -29,7 +34,7 @@ class ServerRestartTest {
             port = s.getLocalPort();
         }
         Map<String, String> settings = QemuServerTestBed.settings(state, Map.of("PORT", String.valueOf(port),
-                "POOL_SIZE", "1", "POOL_WARM", "1"));
+                "ENV_PORT", "0", "POOL_SIZE", "1", "POOL_WARM", "1"));
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName());
         pb.environment().putAll(settings);
@@ -62,6 +67,10 @@ class ServerRestartTest {
         assertThat(Files.readString(state.resolve("server-id")).trim()).isEqualTo(second.serverId());
     }
 
+    /**
+     * The VM is booted for the client's lease (no warm spare), so it carries the client's token label; the label is
+     * the keyed one, and ownership after the restart comes from the kept lease, not from the label.
+     */
     @Test
     void a_client_keeps_its_leased_vm_untouched_when_the_server_is_killed_and_started_again() throws Exception {
         int port;
@@ -69,7 +78,7 @@ class ServerRestartTest {
             port = s.getLocalPort();
         }
         Map<String, String> settings = QemuServerTestBed.settings(state, Map.of("PORT", String.valueOf(port),
-                "POOL_SIZE", "1", "POOL_WARM", "1", "TOKENS", "alpha-restart:1"));
+                "ENV_PORT", "0", "POOL_SIZE", "1", "POOL_WARM", "0", "TOKENS", "alpha-restart:1"));
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName());
         pb.environment().putAll(settings);
@@ -78,18 +87,21 @@ class ServerRestartTest {
         JsonNode lease;
         try {
             HttpCalls http = new HttpCalls("http://127.0.0.1:" + port);
-            QemuServerTestBed.eventually("the first server has a warm VM (log: " + state.resolve("first-server.log") + ")",
-                    () -> first.isAlive() && warmVms(http) == 1, 300);
-            lease = http.post("/v1/leases", "alpha-restart", "{\"wait_seconds\": 60}").json();
+            QemuServerTestBed.eventually("the first server answers (log: " + state.resolve("first-server.log") + ")",
+                    () -> first.isAlive() && warmVms(http) == 0, 300);
+            lease = http.post("/v1/leases", "alpha-restart", "{\"wait_seconds\": 300}").json();
             guest(lease).execute("echo still-mine > /tmp/restart-marker");
         } finally {
             first.destroyForcibly();
             assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
 
+        String vmJson = vmRecord(lease.path("vm_id").asText());
         DeskpoolServer second = QemuServerTestBed.start(state, Map.of("POOL_SIZE", "1", "POOL_WARM", "1",
                 "TOKENS", "alpha-restart:1"));
         try {
+            assertThat(vmJson).as("the VM's labels").doesNotContain("alpha-restart")
+                    .contains("\"" + VmLabels.TOKEN + "\"", second.tokenRedactor().redact("alpha-restart"));
             HttpCalls http = new HttpCalls("http://127.0.0.1:" + second.port());
             String id = lease.path("lease_id").asText();
             HttpCalls.Reply beat = http.post("/v1/leases/" + id + "/heartbeat", "alpha-restart", "{}");
@@ -102,6 +114,15 @@ class ServerRestartTest {
                     .as("the kept lease counts against the token's limit").isEqualTo(429);
         } finally {
             second.close();
+        }
+    }
+
+    /** The QEMU provider's record of a VM (STATE_DIR/qemu/.../vm.json), with its labels. */
+    private String vmRecord(String vmId) throws java.io.IOException {
+        try (var files = Files.walk(state.resolve("qemu"))) {
+            Path json = files.filter(p -> p.getFileName().toString().equals("vm.json"))
+                    .filter(p -> p.toString().contains(vmId)).findFirst().orElseThrow(() -> new AssertionError("no vm.json of " + vmId));
+            return Files.readString(json);
         }
     }
 

@@ -71,4 +71,24 @@ class WatchedQemuVmsTest {
         QemuServerTestBed.eventually("the dead VM is out of the pool", () -> server.pool().vm(lease.path("vm_id").asText())
                 .isEmpty(), 60);
     }
+
+    @Test
+    void a_session_whose_qemu_is_killed_says_vm_lost_and_its_next_step_is_a_410() throws Exception {
+        JsonNode reset = http.post("/v1/sessions", QemuServerTestBed.BETA, "{\"task_config\": {\"id\": \"watched\"}, "
+                + "\"wait_seconds\": 240}").json();
+        String session = reset.path("session").path("session_id").asText();
+        String vm = reset.path("session").path("vm").path("vm_id").asText();
+
+        ProcessHandle.of(qemuPid(vm)).orElseThrow().destroyForcibly();
+
+        QemuServerTestBed.eventually("the session says its VM is lost", () -> http.get("/v1/sessions/" + session,
+                QemuServerTestBed.BETA).json().path("state").asText().equals("vm_lost"), 10);
+        HttpCalls.Reply step = http.post("/v1/sessions/" + session + "/step", QemuServerTestBed.BETA,
+                "{\"action\": \"pyautogui.click(10, 10)\"}");
+        assertThat(step.status()).isEqualTo(410);
+        assertThat(step.json().path("error").asText()).isEqualTo("vm_lost");
+        JsonNode after = http.get("/v1/sessions/" + session, QemuServerTestBed.BETA).json();
+        assertThat(after.path("state").asText()).isEqualTo("vm_lost");
+        assertThat(after.path("note").asText()).contains("QEMU (pid");
+    }
 }

@@ -2,7 +2,9 @@ package io.deskpool.core.net;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 
 /** An IPv4 network such as {@code 10.0.0.0/8}; a bare address is a /32. The address is stored masked. */
 public record Cidr(int network, int prefix) {
@@ -19,28 +21,31 @@ public record Cidr(int network, int prefix) {
      * @throws IllegalArgumentException for anything else (host names are not looked up)
      */
     public static Cidr parse(String text) {
+        return tryParse(text).orElseThrow(() -> new IllegalArgumentException("not an IPv4 address or CIDR: '" + text + "'"));
+    }
+
+    /** {@link #parse}, or empty for anything that is not an IPv4 address or CIDR (an IPv6 block, a name). */
+    public static Optional<Cidr> tryParse(String text) {
         String s = text.strip();
         int slash = s.indexOf('/');
-        String address = slash < 0 ? s : s.substring(0, slash);
-        int prefix;
-        try {
-            prefix = slash < 0 ? 32 : Integer.parseInt(s.substring(slash + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("not an IPv4 address or CIDR: '" + text + "'");
+        Optional<Integer> address = address(slash < 0 ? s : s.substring(0, slash));
+        if (address.isEmpty()) {
+            return Optional.empty();
         }
-        if (!address.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
-            throw new IllegalArgumentException("not an IPv4 address or CIDR: '" + text + "'");
+        int prefix = 32;
+        if (slash >= 0) {
+            String p = s.substring(slash + 1);
+            if (!p.matches("\\d{1,2}") || Integer.parseInt(p) > 32) {
+                return Optional.empty();
+            }
+            prefix = Integer.parseInt(p);
         }
-        try {
-            return of(InetAddress.getByName(address), prefix);
-        } catch (UnknownHostException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("not an IPv4 address or CIDR: '" + text + "'");
-        }
+        return Optional.of(new Cidr(address.get(), prefix));
     }
 
     /** A comma- or space-separated list such as GUEST_NETWORK_ALLOW; empty gives none. */
-    public static java.util.List<Cidr> parseList(String text) {
-        return java.util.Arrays.stream(text.split("[,\\s]+")).filter(w -> !w.isEmpty()).map(Cidr::parse).toList();
+    public static List<Cidr> parseList(String text) {
+        return Arrays.stream(text.split("[,\\s]+")).filter(w -> !w.isEmpty()).map(Cidr::parse).toList();
     }
 
     public static Cidr of(InetAddress address, int prefix) {
@@ -56,13 +61,45 @@ public record Cidr(int network, int prefix) {
         return address instanceof Inet4Address && (Cidr.of(address, 32).network() & mask(prefix)) == network;
     }
 
+    /** Whether the dotted IPv4 address {@code ip} is in this network; false for anything else (no look-up). */
+    public boolean contains(String ip) {
+        return address(ip.strip()).map(a -> (a & mask(prefix)) == network).orElse(false);
+    }
+
+    /** Whether the two networks share an address (one holds the other). */
+    public boolean overlaps(Cidr other) {
+        int shorter = Math.min(prefix, other.prefix);
+        return (network & mask(shorter)) == (other.network & mask(shorter));
+    }
+
+    /** The network's first address, dotted. */
+    public String firstAddress() {
+        return ((network >>> 24) & 0xff) + "." + ((network >>> 16) & 0xff) + "." + ((network >>> 8) & 0xff) + "."
+                + (network & 0xff);
+    }
+
+    /** Four dotted decimal octets, each 0-255; parsed here so that nothing is ever looked up in DNS. */
+    private static Optional<Integer> address(String text) {
+        if (!text.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            return Optional.empty();
+        }
+        int value = 0;
+        for (String octet : text.split("\\.")) {
+            int n = Integer.parseInt(octet);
+            if (n > 255) {
+                return Optional.empty();
+            }
+            value = value << 8 | n;
+        }
+        return Optional.of(value);
+    }
+
     private static int mask(int prefix) {
         return prefix == 0 ? 0 : -1 << (32 - prefix);
     }
 
     @Override
     public String toString() {
-        return ((network >>> 24) & 0xff) + "." + ((network >>> 16) & 0xff) + "." + ((network >>> 8) & 0xff) + "."
-                + (network & 0xff) + "/" + prefix;
+        return firstAddress() + "/" + prefix;
     }
 }

@@ -8,8 +8,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * What an untrusted guest may connect to: the internet, and nothing internal. Refused are the internal IPv4
- * ranges (loopback, private, link-local with the cloud metadata service, CGNAT, benchmarking, multicast,
- * reserved), this host's own addresses and the networks it sits on; allowed anyway are the operator's
+ * ranges ({@link InternalRanges}: loopback, private, link-local with the cloud metadata service, CGNAT,
+ * benchmarking, multicast, reserved), this host's own addresses and the networks it sits on; allowed anyway are the operator's
  * allow-list and DNS (port 53) to the host's resolvers. Rendered as an iptables-restore rule set for the network
  * namespace the guest's traffic leaves from, so the kernel refuses a connection before it is made.
  *
@@ -22,20 +22,6 @@ public record GuestFirewall(List<Cidr> allowed, List<InetAddress> resolvers, Lis
     /** The chain every hooked chain jumps to first. */
     public static final String CHAIN = "DESKPOOL-GUEST";
     static final String REFUSE = "DESKPOOL-REFUSE";
-
-    /** Internal ranges, never the internet (RFC 6890 and friends); TEST-NETs and 2001:db8 are not in here. */
-    public static final List<Cidr> INTERNAL_RANGES = List.of(
-            Cidr.parse("0.0.0.0/8"),        // "this network"
-            Cidr.parse("10.0.0.0/8"),       // private
-            Cidr.parse("100.64.0.0/10"),    // carrier-grade NAT
-            Cidr.parse("127.0.0.0/8"),      // loopback
-            Cidr.parse("169.254.0.0/16"),   // link-local, incl. the metadata service 169.254.169.254
-            Cidr.parse("172.16.0.0/12"),    // private (Docker's bridges)
-            Cidr.parse("192.0.0.0/24"),     // IETF protocol assignments
-            Cidr.parse("192.168.0.0/16"),   // private
-            Cidr.parse("198.18.0.0/15"),    // benchmarking
-            Cidr.parse("224.0.0.0/4"),      // multicast
-            Cidr.parse("240.0.0.0/4"));     // reserved and broadcast
 
     public GuestFirewall {
         allowed = List.copyOf(allowed);
@@ -50,7 +36,7 @@ public record GuestFirewall(List<Cidr> allowed, List<InetAddress> resolvers, Lis
 
     /** Every range refused, internal ranges first. */
     public List<Cidr> refused() {
-        var all = new ArrayList<>(INTERNAL_RANGES);
+        var all = new ArrayList<>(InternalRanges.IPV4);
         hostNetworks.stream().filter(n -> !all.contains(n)).forEach(all::add);
         return all;
     }

@@ -96,8 +96,9 @@ final class PoolWork {
         try {
             var labels = new HashMap<String, String>();
             labels.put(VmLabels.VM_ID, vm.id);
-            if (!token.isEmpty()) {
-                labels.put(VmLabels.TOKEN, token);
+            String label = pool.tokenLabel(token);
+            if (!label.isEmpty()) {
+                labels.put(VmLabels.TOKEN, label);
             }
             log.info("Booting VM {} ({})", vm.id, provider.name());
             handle = provider.launch(vm.id, spec.withLabels(labels));

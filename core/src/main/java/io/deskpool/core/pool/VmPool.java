@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 
 import static java.util.Objects.requireNonNull;
 
@@ -47,6 +48,7 @@ public final class VmPool implements AutoCloseable {
     private final PoolConfig config;
     private final TokenQuotas quotas;
     private final Clock clock;
+    private final UnaryOperator<String> tokenLabel;
     private final PoolEvents events = new PoolEvents();
 
     final ReentrantLock lock = new ReentrantLock();
@@ -58,7 +60,18 @@ public final class VmPool implements AutoCloseable {
     private final PoolForks forks;
     private final ScheduledExecutorService housekeeper;
 
+    /** A pool whose VMs carry no token label. */
     public VmPool(Provider provider, PoolConfig config, TokenQuotas quotas, Clock clock) {
+        this(provider, config, quotas, clock, token -> "");
+    }
+
+    /**
+     * {@code tokenLabel} names a token on the labels ({@link io.deskpool.core.spi.VmLabels#TOKEN}) of the VMs booted
+     * for it: a keyed label, never the token, since labels and tags are read by whoever lists containers or
+     * instances; "" leaves the label off.
+     */
+    public VmPool(Provider provider, PoolConfig config, TokenQuotas quotas, Clock clock, UnaryOperator<String> tokenLabel) {
+        this.tokenLabel = requireNonNull(tokenLabel, "tokenLabel is null");
         this.provider = requireNonNull(provider, "provider is null");
         this.config = requireNonNull(config, "config is null");
         this.quotas = requireNonNull(quotas, "quotas is null");
@@ -90,6 +103,11 @@ public final class VmPool implements AutoCloseable {
 
         Clock clock() {
         return clock;
+    }
+
+    /** How a token is named on its VMs' labels ("" = not at all). */
+    String tokenLabel(String token) {
+        return token.isEmpty() ? "" : tokenLabel.apply(token);
     }
 
     PoolEvents events() {

@@ -9,7 +9,11 @@ public final class VmLabels {
     public static final String OWNER = "deskpool.owner";
     /** Deskpool's VM id. */
     public static final String VM_ID = "deskpool.vm-id";
-    /** The token whose request caused the launch, if any. */
+    /**
+     * The label of the token whose request caused the launch, if any: the keyed {@code tok-<8 hex>} the server shows
+     * everywhere in place of a token (labels and tags are readable by whoever lists containers or instances), never
+     * the token itself. Nothing reads it back: leases kept across a restart are matched by VM id.
+     */
     public static final String TOKEN = "deskpool.token";
     /** The VM id of the VM this one was forked from, on copies made by {@link Provider#fork}. */
     public static final String FORKED_FROM = "deskpool.forked-from";

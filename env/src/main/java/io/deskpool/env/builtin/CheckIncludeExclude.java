@@ -1,6 +1,7 @@
 package io.deskpool.env.builtin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.deskpool.env.spi.EvalFiles;
 import io.deskpool.env.spi.Metric;
 
 /**
@@ -14,7 +15,7 @@ public final class CheckIncludeExclude implements Metric {
     }
 
     @Override
-    public double score(JsonNode result, JsonNode rules, JsonNode options) {
+    public double score(JsonNode result, JsonNode rules, JsonNode options, EvalFiles files) {
         if (PyValues.isNone(result)) {
             return 0;
         }

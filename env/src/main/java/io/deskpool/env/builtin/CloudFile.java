@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * OSWorld's {@code get_cloud_file}: downloads gold files (http(s) URLs in {@code path}) on the host and gives
- * their local paths; downloads are cached by URL.
+ * their local paths. The host fetches them through the server's guard (internal addresses refused unless
+ * ENV_DOWNLOAD_ALLOW names them) into a cache kept per caller and URL.
  */
 public final class CloudFile implements Getter {
     @Override

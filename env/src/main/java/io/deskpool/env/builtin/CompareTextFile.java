@@ -1,34 +1,36 @@
 package io.deskpool.env.builtin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.deskpool.env.spi.EvalFiles;
 import io.deskpool.env.spi.Metric;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Locale;
 
 /**
  * OSWorld's {@code compare_text_file(actual, expected, ignore_blanks=False, ignore_case=False)}: two files
  * (local paths from {@code vm_file} / {@code cloud_file}) with the same text; 0 when the actual file is missing.
+ * Each file is read whole through {@link EvalFiles}, so at most {@value #MAX_BYTES} bytes of it.
  */
 public final class CompareTextFile implements Metric {
+    /** Text files of tasks are small; anything larger is refused rather than held in memory twice. */
+    static final long MAX_BYTES = 64L * 1024 * 1024;
+
     @Override
     public String name() {
         return "compare_text_file";
     }
 
     @Override
-    public double score(JsonNode actual, JsonNode expected, JsonNode options) throws IOException {
+    public double score(JsonNode actual, JsonNode expected, JsonNode options, EvalFiles files) throws IOException {
         if (PyValues.isNone(actual) || actual.asText().isEmpty()) {
             return 0;
         }
         if (expected == null || !expected.isTextual()) {
             throw new IllegalArgumentException("compare_text_file needs an expected file (a vm_file or cloud_file getter)");
         }
-        String a = Files.readString(Path.of(actual.asText()), StandardCharsets.UTF_8);
-        String b = Files.readString(Path.of(expected.asText()), StandardCharsets.UTF_8);
+        String a = files.readString(actual.asText(), MAX_BYTES);
+        String b = files.readString(expected.asText(), MAX_BYTES);
         if (options.path("ignore_blanks").asBoolean(false)) {
             a = blanks(a);
             b = blanks(b);

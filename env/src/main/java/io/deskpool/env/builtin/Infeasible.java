@@ -1,6 +1,7 @@
 package io.deskpool.env.builtin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.deskpool.env.spi.EvalFiles;
 import io.deskpool.env.spi.Metric;
 
 /**
@@ -14,7 +15,7 @@ public final class Infeasible implements Metric {
     }
 
     @Override
-    public double score(JsonNode lastAction, JsonNode expected, JsonNode options) {
+    public double score(JsonNode lastAction, JsonNode expected, JsonNode options, EvalFiles files) {
         return lastAction != null && "FAIL".equals(lastAction.asText()) ? 1 : 0;
     }
 }

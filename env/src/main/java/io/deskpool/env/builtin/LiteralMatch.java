@@ -1,6 +1,7 @@
 package io.deskpool.env.builtin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.deskpool.env.spi.EvalFiles;
 import io.deskpool.env.spi.Metric;
 
 import java.util.Locale;
@@ -16,7 +17,7 @@ public final class LiteralMatch implements Metric {
     }
 
     @Override
-    public double score(JsonNode result, JsonNode expected, JsonNode options) {
+    public double score(JsonNode result, JsonNode expected, JsonNode options, EvalFiles files) {
         boolean ignoreCase = options.path("ignore_case").asBoolean(false);
         String type = options.path("type").asText("str");
         switch (type) {

@@ -8,15 +8,20 @@ import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
 import io.deskpool.env.EnvFailure;
 import io.deskpool.env.spi.EvalContext;
+import io.deskpool.env.spi.EvalFiles;
 import io.deskpool.env.spi.Getter;
 import io.deskpool.env.spi.Metric;
 
 import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -31,14 +36,21 @@ import static java.util.Objects.requireNonNull;
  * </ul>
  * A metric or getter this server lacks goes to the external evaluator when one is configured, and is otherwise
  * an {@code unsupported} error, found by {@link #plan} before anything runs: never a silent 0.
+ *
+ * <p>Getters and metrics run through {@link MetricThreads} (a deadline each); metrics read files only through
+ * {@link EvalFiles} over the evaluation's directory, at most {@code maxFileBytes} a file.
  */
 public final class Evaluation {
     private final Evaluators evaluators;
     private final Optional<ExternalEvaluator> external;
+    private final MetricThreads threads;
+    private final long maxFileBytes;
 
-    public Evaluation(Evaluators evaluators, Optional<ExternalEvaluator> external) {
+    public Evaluation(Evaluators evaluators, Optional<ExternalEvaluator> external, MetricThreads threads, long maxFileBytes) {
         this.evaluators = requireNonNull(evaluators, "evaluators is null");
         this.external = requireNonNull(external, "external is null");
+        this.threads = requireNonNull(threads, "threads is null");
+        this.maxFileBytes = maxFileBytes;
     }
 
     /** How each metric of a spec will be scored; fails with {@code UNSUPPORTED} naming what is missing. */
@@ -98,11 +110,17 @@ public final class Evaluation {
      * {@code externalRequest} adds the session's facts (VM endpoints, task id) to an external evaluator request.
      */
     public Outcome score(EvaluatorSpec spec, List<Route> routes, String lastAction, EvalContext ctx,
-                         Function<ObjectNode, ObjectNode> externalRequest, java.util.function.Supplier<java.time.Duration> timeLeft) {
+                         Function<ObjectNode, ObjectNode> externalRequest, Supplier<Duration> timeLeft) {
         boolean failed = "FAIL".equals(lastAction);
+        EvalFiles files;
+        try {
+            files = new EvaluationFiles(ctx.workDir(), maxFileBytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the evaluation's directory: " + e.getMessage(), e);
+        }
         if (spec.infeasible()) {
             Route r = routes.get(0);
-            double s = callMetric(r, JsonNodeFactory.instance.textNode(lastAction), null);
+            double s = callMetric(r, JsonNodeFactory.instance.textNode(lastAction), null, files, timeLeft);
             return new Outcome(s, List.of(new MetricScore(0, r.call().func(), s, r.by())), "infeasible");
         }
         if (failed) {
@@ -117,15 +135,16 @@ public final class Evaluation {
             } else {
                 JsonNode result;
                 try {
-                    result = call.result() == null ? NullNode.getInstance() : fetch(call.result(), ctx, call.where() + " result");
+                    result = call.result() == null ? NullNode.getInstance()
+                            : fetch(call.result(), ctx, call.where() + " result", timeLeft);
                 } catch (FileNotFoundException e) {
                     if (spec.conjAnd()) {
                         return new Outcome(0, scores, call.where() + ": result file not found (" + e.getMessage() + ")");
                     }
                     result = NullNode.getInstance();
                 }
-                JsonNode expected = call.expected() == null ? null : fetchExpected(call, ctx);
-                s = callMetric(r, result, expected);
+                JsonNode expected = call.expected() == null ? null : fetchExpected(call, ctx, timeLeft);
+                s = callMetric(r, result, expected, files, timeLeft);
             }
             scores.add(new MetricScore(call.index(), call.func(), s, r.by()));
             if (spec.conjAnd() && s == 0.0) {
@@ -141,19 +160,20 @@ public final class Evaluation {
         return new Outcome(total, scores, spec.conjAnd() ? "mean of the metrics" : "max of the metrics");
     }
 
-    private JsonNode fetchExpected(EvaluatorSpec.MetricCall call, EvalContext ctx) {
+    private JsonNode fetchExpected(EvaluatorSpec.MetricCall call, EvalContext ctx, Supplier<Duration> timeLeft) {
         try {
-            return fetch(call.expected(), ctx, call.where() + " expected");
+            return fetch(call.expected(), ctx, call.where() + " expected", timeLeft);
         } catch (FileNotFoundException e) {
             throw EnvFailure.EXPECTED_MISSING.exception(call.where() + ": the expected getter found no file: "
                     + e.getMessage(), e);
         }
     }
 
-    private JsonNode fetch(JsonNode config, EvalContext ctx, String what) throws FileNotFoundException {
+    private JsonNode fetch(JsonNode config, EvalContext ctx, String what, Supplier<Duration> timeLeft)
+            throws FileNotFoundException {
         Getter g = evaluators.getter(config.path("type").asText()).orElseThrow();
         try {
-            JsonNode v = g.get(config, ctx);
+            JsonNode v = threads.call(what + " (getter '" + g.type() + "')", () -> g.get(config, ctx), timeLeft.get());
             return v == null ? NullNode.getInstance() : v;
         } catch (IllegalArgumentException e) {
             // A getter refusing its config (a 'dest' like ../../x) is bad input, not a server failure.
@@ -165,12 +185,16 @@ public final class Evaluation {
         }
     }
 
-    private static double callMetric(Route r, JsonNode result, JsonNode expected) {
+    private double callMetric(Route r, JsonNode result, JsonNode expected, EvalFiles files, Supplier<Duration> timeLeft) {
         double s;
         try {
-            s = r.metric().score(result, expected, r.call().options());
+            s = threads.call(r.call().where() + ": metric '" + r.call().func() + "'",
+                    () -> r.metric().score(result, expected, r.call().options(), files), timeLeft.get());
         } catch (DeskpoolException e) {
             throw e;
+        } catch (EvalFiles.Refused e) {
+            throw EnvFailure.FILE_REFUSED.exception(r.call().where() + ": metric '" + r.call().func() + "': "
+                    + e.getMessage(), Map.of("func", r.call().func()), e);
         } catch (Exception e) {
             throw EnvFailure.METRIC_FAILED.exception(r.call().where() + ": metric '" + r.call().func()
                     + "' could not score its input: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
@@ -183,7 +207,7 @@ public final class Evaluation {
     }
 
     private double runExternal(EvaluatorSpec spec, Route r, String lastAction, EvalContext ctx,
-                               Function<ObjectNode, ObjectNode> externalRequest, java.util.function.Supplier<java.time.Duration> timeLeft) {
+                               Function<ObjectNode, ObjectNode> externalRequest, Supplier<Duration> timeLeft) {
         EvaluatorSpec.MetricCall call = r.call();
         ObjectNode req = JsonNodeFactory.instance.objectNode();
         req.set("evaluator", spec.raw());
@@ -200,7 +224,7 @@ public final class Evaluation {
                 req.set(side, NullNode.getInstance());
             } else if (evaluators.getter(config.path("type").asText()).isPresent()) {
                 try {
-                    req.set(side, fetch(config, ctx, call.where() + " " + side));
+                    req.set(side, fetch(config, ctx, call.where() + " " + side, timeLeft));
                 } catch (FileNotFoundException e) {
                     req.set(side, NullNode.getInstance());
                 }

@@ -23,6 +23,12 @@ import java.util.concurrent.TimeUnit;
  * and the directory holding fetched files, plus the VM's endpoints so it can fetch what Deskpool could not) and
  * prints a score on stdout: a number, or {@code {"score": number}}, on its last non-empty line. A non-zero exit,
  * no number, or running past its deadline fails the evaluation with the command's stderr.
+ *
+ * <p>It runs as a process of its own, so its deadline is enforced by killing it (and its children): a metric stuck
+ * on endless input keeps no core busy past it. Only the last MB of its stdout and
+ * stderr are read. It is the operator's code and Deskpool cannot confine which files it opens: like a built-in
+ * metric it must open only files inside {@code artefact_dir}, since a value naming any other path came from the
+ * task or the VM (OSWorld's Python metrics open whatever path they are handed).
  */
 public final class ExternalEvaluator {
     private static final Logger log = LoggerFactory.getLogger(ExternalEvaluator.class);
@@ -92,10 +98,16 @@ public final class ExternalEvaluator {
         return score;
     }
 
+    /** The file's last {@link #MAX_OUTPUT_CHARS} bytes as text: a command may print without end. */
     private static String read(Path f) {
-        try {
-            String s = Files.readString(f, StandardCharsets.UTF_8);
-            return s.length() > MAX_OUTPUT_CHARS ? s.substring(s.length() - MAX_OUTPUT_CHARS) : s;
+        try (var ch = Files.newByteChannel(f)) {
+            long size = ch.size();
+            ch.position(Math.max(0, size - MAX_OUTPUT_CHARS));
+            var buf = java.nio.ByteBuffer.allocate((int) Math.min(size, MAX_OUTPUT_CHARS));
+            while (buf.hasRemaining() && ch.read(buf) > 0) {
+                // fill
+            }
+            return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             return "";
         }

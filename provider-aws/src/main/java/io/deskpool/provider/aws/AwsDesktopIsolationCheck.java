@@ -2,6 +2,7 @@ package io.deskpool.provider.aws;
 
 import io.deskpool.core.doctor.CheckContext;
 import io.deskpool.core.doctor.CheckResult;
+import io.deskpool.core.net.Cidr;
 import software.amazon.awssdk.services.ec2.model.IpPermission;
 import software.amazon.awssdk.services.ec2.model.IpRange;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
@@ -45,7 +46,7 @@ final class AwsDesktopIsolationCheck extends AwsSessionCheck {
         String subnetId = aws.placement().subnetId().value();
         Subnet subnet = aws.call("DescribeSubnets", () -> aws.ec2().describeSubnets(r -> r.subnetIds(subnetId)))
                 .subnets().get(0);
-        Optional<Ipv4Cidr> subnetBlock = Ipv4Cidr.parse(subnet.cidrBlock());
+        Optional<Cidr> subnetBlock = Cidr.tryParse(subnet.cidrBlock());
         String vpcCidr = aws.call("DescribeVpcs", () -> aws.ec2().describeVpcs(r -> r.vpcIds(subnet.vpcId())))
                 .vpcs().stream().findFirst().map(v -> v.cidrBlock()).orElse("");
 
@@ -72,7 +73,7 @@ final class AwsDesktopIsolationCheck extends AwsSessionCheck {
     }
 
     private static List<Opening> openings(String group, IpPermission rule, int port, List<String> desktopGroups,
-                                          Optional<Ipv4Cidr> subnet, String subnetCidr, String vpcCidr) {
+                                          Optional<Cidr> subnet, String subnetCidr, String vpcCidr) {
         var found = new ArrayList<Opening>();
         for (IpRange range : rule.ipRanges()) {
             String cidr = range.cidrIp();
@@ -81,7 +82,7 @@ final class AwsDesktopIsolationCheck extends AwsSessionCheck {
             }
             if (cidr.equals("0.0.0.0/0")) {
                 found.add(new Opening(group, rule, port, cidr, false, "every address, other desktops too"));
-            } else if (subnet.isPresent() && overlaps(Ipv4Cidr.parse(cidr), subnet.get())) {
+            } else if (subnet.isPresent() && overlaps(Cidr.tryParse(cidr), subnet.get())) {
                 found.add(new Opening(group, rule, port, cidr, false, cidr.equals(vpcCidr) ? "the VPC's CIDR"
                         : "holds the desktops' subnet " + subnetCidr));
             }
@@ -96,8 +97,8 @@ final class AwsDesktopIsolationCheck extends AwsSessionCheck {
     }
 
     /** Whether two blocks share an address: one holds the other's first address. */
-    private static boolean overlaps(Optional<Ipv4Cidr> a, Ipv4Cidr b) {
-        return a.isPresent() && (a.get().contains(b.firstAddress()) || b.contains(a.get().firstAddress()));
+    private static boolean overlaps(Optional<Cidr> a, Cidr b) {
+        return a.isPresent() && a.get().overlaps(b);
     }
 
     /** This server's address as the desktops see it; a placeholder off EC2. */

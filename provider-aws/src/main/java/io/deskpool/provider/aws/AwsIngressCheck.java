@@ -2,6 +2,7 @@ package io.deskpool.provider.aws;
 
 import io.deskpool.core.doctor.CheckContext;
 import io.deskpool.core.doctor.CheckResult;
+import io.deskpool.core.net.Cidr;
 import software.amazon.awssdk.services.ec2.model.IpPermission;
 import software.amazon.awssdk.services.ec2.model.IpRange;
 import software.amazon.awssdk.services.ec2.model.SecurityGroup;
@@ -105,7 +106,7 @@ final class AwsIngressCheck extends AwsSessionCheck {
                 if (cidr == null) {
                     continue;
                 }
-                Optional<Ipv4Cidr> block = Ipv4Cidr.parse(cidr);
+                Optional<Cidr> block = Cidr.tryParse(cidr);
                 if (cidr.equals("0.0.0.0/0") || block.isPresent() && addresses.stream().anyMatch(block.get()::contains)) {
                     yes.add(cidr);
                 } else if (!hostKnown) {

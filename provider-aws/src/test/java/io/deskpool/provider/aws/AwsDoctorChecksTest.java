@@ -338,13 +338,4 @@ class AwsDoctorChecksTest {
             assertThat(call.body()).isEqualTo("{\"ServiceCode\":\"ec2\",\"QuotaCode\":\"L-1216C47A\"}");
         }
     }
-
-    @Test
-    void cidr_blocks_hold_the_addresses_they_should() {
-        assertThat(Ipv4Cidr.parse("10.0.0.0/16").orElseThrow().contains("10.0.255.1")).isTrue();
-        assertThat(Ipv4Cidr.parse("10.0.0.0/16").orElseThrow().contains("10.1.0.1")).isFalse();
-        assertThat(Ipv4Cidr.parse("0.0.0.0/0").orElseThrow().contains("203.0.113.9")).isTrue();
-        assertThat(Ipv4Cidr.parse("10.0.0.5/32").orElseThrow().contains("10.0.0.5")).isTrue();
-        assertThat(Ipv4Cidr.parse("::/0")).isEmpty();
-    }
 }

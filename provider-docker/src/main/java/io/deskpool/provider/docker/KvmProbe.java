@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static java.util.Objects.requireNonNull;
@@ -26,6 +27,7 @@ import static java.util.Objects.requireNonNull;
 final class KvmProbe {
     private static final Logger log = LoggerFactory.getLogger(KvmProbe.class);
     static final String PROBE_LABEL = "deskpool.kvm-probe";
+    static final String NAME_PREFIX = "deskpool-kvm-probe-";
     private static final int SUCCESS_EXIT = 3;
     private static final int QEMU_SECONDS = 20;
 
@@ -41,11 +43,14 @@ final class KvmProbe {
             log.info("KVM: /dev/kvm does not exist; VMs run with software emulation (KVM=N)");
             return false;
         }
-        String id = null;
+        // Named before it is created: a probe cancelled mid-create (the doctor gives up on a slow check) never
+        // learns the id of the container the engine made, and is still able to remove it.
+        String name = NAME_PREFIX + UUID.randomUUID().toString().substring(0, 12);
         try {
             Path sector = writeBootSector(workDir);
             CreateContainerResponse created = engine.call("creating the KVM probe container", () ->
                     engine.client().createContainerCmd(image)
+                            .withName(name)
                             .withEntrypoint("timeout", String.valueOf(QEMU_SECONDS), "qemu-system-x86_64")
                             .withCmd("-accel", "kvm", "-cpu", "host", "-machine", "pc", "-nodefaults", "-display", "none",
                                     "-no-reboot", "-m", "32", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
@@ -55,7 +60,6 @@ final class KvmProbe {
                                     .withDevices(List.of(Device.parse("/dev/kvm"))))
                             .exec());
             String cid = created.getId();
-            id = cid;
             engine.run("copying the KVM probe's boot sector", () -> engine.client().copyArchiveToContainerCmd(cid)
                     .withHostResource(sector.toString()).withRemotePath("/tmp").exec());
             engine.run("starting the KVM probe container", () -> engine.client().startContainerCmd(cid).exec());
@@ -73,14 +77,26 @@ final class KvmProbe {
             log.warn("KVM: the probe could not run ({}); VMs run with software emulation (KVM=N)", e.getMessage());
             return false;
         } finally {
-            if (id != null) {
-                String cid = id;
-                try {
-                    engine.run("removing the KVM probe container", () -> engine.client().removeContainerCmd(cid)
-                            .withForce(true).withRemoveVolumes(true).exec());
-                } catch (RuntimeException e) {
-                    log.warn("Could not remove the KVM probe container {}: {}", cid, e.getMessage());
-                }
+            remove(engine, name);
+        }
+    }
+
+    /**
+     * Removes the probe container {@code name} if it exists, also from a thread that was interrupted (the
+     * interrupt is kept for the caller): a probe left behind would show up as a leftover on the engine.
+     */
+    static void remove(DockerEngine engine, String name) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            engine.find("removing the KVM probe container", () -> {
+                engine.client().removeContainerCmd(name).withForce(true).withRemoveVolumes(true).exec();
+                return name;
+            });
+        } catch (RuntimeException e) {
+            log.warn("Could not remove the KVM probe container {}: {}", name, e.getMessage());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

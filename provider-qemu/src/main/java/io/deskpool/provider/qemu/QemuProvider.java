@@ -305,8 +305,10 @@ public final class QemuProvider implements Provider {
         if (vm == null || vm.process() == null || vm.record() == null) {
             return ResourceStats.UNKNOWN;
         }
+        // As docker stats for a container without a memory limit: QEMU's resident memory (guest RAM it touched plus
+        // QEMU's own, such as TCG's code cache, so it can exceed the guest's RAM) against the host's memory.
         long rss = ProcStatus.residentBytes(vm.process().pid());
-        return new ResourceStats(-1, rss, vm.record().memoryMb() * 1024L * 1024, -1, -1, -1, -1);
+        return new ResourceStats(vm.cpuPercent(), rss, ProcStatus.hostMemoryBytes(), -1, -1, -1, -1);
     }
 
     /** Reports a VM whose QEMU ends without this provider stopping it, at once for the QEMUs this JVM started. */

@@ -14,6 +14,7 @@ final class QemuVm {
     final ReentrantLock lock = new ReentrantLock();
     private volatile QemuProcess process;
     private volatile VmRecord record;
+    private CpuMeter cpu;
 
     QemuVm(VmDirectory dir) {
         this.dir = requireNonNull(dir, "dir is null");
@@ -44,6 +45,18 @@ final class QemuVm {
 
     void record(VmRecord newRecord) {
         this.record = newRecord;
+    }
+
+    /** CPU use of the current QEMU since the previous call, as docker stats reports it; -1 without a QEMU. */
+    synchronized double cpuPercent() {
+        QemuProcess p = process;
+        if (p == null) {
+            return -1;
+        }
+        if (cpu == null || cpu.pid() != p.pid()) {
+            cpu = new CpuMeter(p.pid());
+        }
+        return cpu.percent();
     }
 
     boolean isRunning() {

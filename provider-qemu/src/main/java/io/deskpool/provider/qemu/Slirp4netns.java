@@ -64,14 +64,15 @@ final class Slirp4netns {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(dir.helperLog().toFile()))
                 .start();
-        Files.writeString(dir.helperPidFile(), Long.toString(p.pid()));
         try {
+            Files.writeString(dir.helperPidFile(), Long.toString(p.pid()));
             awaitApi(dir, p);
             for (ForwardedPorts.Forward f : forwards) {
                 addForward(dir, bindHost, f);
             }
         } catch (IOException | RuntimeException e) {
-            stop(dir, Duration.ofSeconds(2));
+            // The process itself, not the pid file: a full disk can leave the file unwritten (found by the chaos soak).
+            stop(p.toHandle(), Duration.ofSeconds(2));
             throw e;
         }
     }
@@ -130,27 +131,37 @@ final class Slirp4netns {
         }
     }
 
-    /** The VM's slirp4netns if it runs: the pid in its pid file, checked against its command line. */
+    /**
+     * The VM's slirp4netns if it runs: the pid in its pid file, checked against its command line; else any process
+     * started with the VM's API socket (a server killed between starting it and writing the file leaves no file).
+     */
     Optional<ProcessHandle> find(VmDirectory dir) {
+        String apiSocket = "--api-socket " + dir.helperSocket() + " ";
         long pid;
         try {
             pid = Long.parseLong(Files.readString(dir.helperPidFile()).strip());
         } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
+            pid = 0;
         }
-        return ProcessHandle.of(pid).filter(h -> ProcState.alive(pid)
-                && ProcState.commandLine(pid).contains(dir.helperSocket().toString()));
+        if (pid > 0 && ProcState.alive(pid) && ProcState.commandLine(pid).contains(apiSocket)) {
+            return ProcessHandle.of(pid);
+        }
+        return ProcessHandle.allProcesses()
+                .filter(h -> ProcState.alive(h.pid()) && ProcState.commandLine(h.pid()).contains(apiSocket))
+                .findFirst();
     }
 
     /** SIGTERM, SIGKILL after {@code grace}; returns once it has exited. Nothing when it is not running. */
     void stop(VmDirectory dir, Duration grace) {
-        find(dir).ifPresent(h -> {
-            h.destroy();
-            if (!ProcState.awaitExit(h.pid(), grace)) {
-                log.debug("slirp4netns {} did not stop on SIGTERM; killing it", h.pid());
-                h.destroyForcibly();
-                ProcState.awaitExit(h.pid(), grace);
-            }
-        });
+        find(dir).ifPresent(h -> stop(h, grace));
+    }
+
+    private static void stop(ProcessHandle h, Duration grace) {
+        h.destroy();
+        if (!ProcState.awaitExit(h.pid(), grace)) {
+            log.debug("slirp4netns {} did not stop on SIGTERM; killing it", h.pid());
+            h.destroyForcibly();
+            ProcState.awaitExit(h.pid(), grace);
+        }
     }
 }

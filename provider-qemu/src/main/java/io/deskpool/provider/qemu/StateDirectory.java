@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -57,25 +58,45 @@ final class StateDirectory {
         }
     }
 
-    /** The VM's running QEMU, by the pid in vm.json or, when a launch died before writing it, the pid file. */
+    /**
+     * The VM's running QEMU: by the pid file QEMU itself writes, else by the pid in vm.json. A server killed while it
+     * rebooted a VM leaves vm.json naming the old QEMU and the pid file naming the new one.
+     */
     static Optional<QemuProcess> findProcess(VmDirectory dir) {
-        long pid = 0;
-        try {
-            if (Files.isRegularFile(dir.recordFile())) {
-                pid = VmRecord.readFrom(dir.recordFile()).pid();
-            } else if (Files.isRegularFile(dir.pidFile())) {
-                pid = Long.parseLong(Files.readString(dir.pidFile()).strip());
-            }
-        } catch (IOException | NumberFormatException e) {
-            log.debug("No usable pid for {}: {}", dir.dir(), e.toString());
+        return processes(dir).stream().findFirst();
+    }
+
+    /** Every QEMU that runs the directory's overlay by either pid, the pid file's first. */
+    static List<QemuProcess> processes(VmDirectory dir) {
+        var found = new ArrayList<QemuProcess>();
+        for (long pid : new long[] {pidFromFile(dir), pidFromRecord(dir)}) {
+            QemuProcess.find(pid, dir).filter(p -> found.stream().noneMatch(q -> q.pid() == p.pid())).ifPresent(found::add);
         }
-        return QemuProcess.find(pid, dir);
+        return found;
+    }
+
+    private static long pidFromFile(VmDirectory dir) {
+        try {
+            return Files.isRegularFile(dir.pidFile()) ? Long.parseLong(Files.readString(dir.pidFile()).strip()) : 0;
+        } catch (IOException | NumberFormatException e) {
+            log.debug("No usable pid file for {}: {}", dir.dir(), e.toString());
+            return 0;
+        }
+    }
+
+    private static long pidFromRecord(VmDirectory dir) {
+        try {
+            return Files.isRegularFile(dir.recordFile()) ? VmRecord.readFrom(dir.recordFile()).pid() : 0;
+        } catch (IOException e) {
+            log.debug("No usable vm.json for {}: {}", dir.dir(), e.toString());
+            return 0;
+        }
     }
 
     /** Stops whatever QEMU still runs the directory's overlay and deletes the directory. */
     static void removeLeftovers(VmDirectory dir, Duration stopGrace) {
-        log.info("Removing the leftovers of VM {} (its QEMU is no longer running)", dir.vmId());
-        findProcess(dir).ifPresent(p -> p.stop(stopGrace));
+        log.info("Removing the leftovers of VM {} (its QEMU is no longer running as recorded)", dir.vmId());
+        processes(dir).forEach(p -> p.stop(stopGrace));
         try {
             dir.delete();
         } catch (IOException e) {

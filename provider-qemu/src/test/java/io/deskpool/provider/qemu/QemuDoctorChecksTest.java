@@ -138,13 +138,26 @@ class QemuDoctorChecksTest {
 
     @Test
     void software_emulation_by_choice_warns_with_its_cost_and_the_timeout_it_needs() {
-        CheckOutcome short_ = single(new QemuKvmCheck(), settings("QEMU_ACCEL", "tcg"));
-        CheckOutcome long_ = single(new QemuKvmCheck(), settings("QEMU_ACCEL", "tcg", "VM_READY_TIMEOUT", "7200"));
+        String image = dir.resolve("Ubuntu.qcow2").toString();
+        CheckOutcome short_ = single(new QemuKvmCheck(), settings("QEMU_ACCEL", "tcg", "PATH_TO_VM", image));
+        CheckOutcome long_ = single(new QemuKvmCheck(), settings("QEMU_ACCEL", "tcg", "PATH_TO_VM", image,
+                "VM_READY_TIMEOUT", "7200"));
 
         assertThat(short_.status()).isEqualTo(CheckStatus.WARN);
         assertThat(short_.result().summary()).startsWith("QEMU_ACCEL=tcg").contains("10x slower");
         assertThat(short_.result().fix()).startsWith("set VM_READY_TIMEOUT=3600");
         assertThat(long_.result().fix()).startsWith("run on a host with KVM");
+    }
+
+    @Test
+    void software_emulation_of_the_test_guest_asks_for_no_longer_timeout() {
+        CheckOutcome testGuest = single(new QemuKvmCheck(), settings("QEMU_ACCEL", "tcg"));
+
+        assertThat(testGuest.status()).isEqualTo(CheckStatus.WARN);
+        assertThat(testGuest.result().summary()).startsWith("QEMU_ACCEL=tcg").contains("test guest")
+                .doesNotContain("20-40 min");
+        assertThat(testGuest.result().fix()).startsWith("nothing for the test guest")
+                .contains("before pointing PATH_TO_VM at OSWorld's Ubuntu").contains("VM_READY_TIMEOUT=3600");
     }
 
     @Test

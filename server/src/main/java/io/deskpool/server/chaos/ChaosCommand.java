@@ -15,11 +15,14 @@ public final class ChaosCommand {
         try {
             options = ChaosOptions.parse(args);
         } catch (IllegalArgumentException e) {
-            if (!e.getMessage().isEmpty()) {
-                err.println("deskpool chaos: " + e.getMessage());
+            if (e.getMessage().isEmpty()) {
+                // --help: asked for, so on standard output like every other command's help.
+                out.println(ChaosOptions.USAGE);
+                return 0;
             }
+            err.println("deskpool chaos: " + e.getMessage());
             err.println(ChaosOptions.USAGE);
-            return e.getMessage().isEmpty() ? 0 : 2;
+            return 2;
         }
         ChaosRun run = new ChaosRun(options);
         Map<String, Object> report;

@@ -20,9 +20,18 @@ public final class DoctorChecks {
     private DoctorChecks() {
     }
 
+    /** The doctor command's checks. */
     public static List<DoctorCheck> forProvider(ProviderFactory factory, Settings settings) {
-        var checks = new ArrayList<DoctorCheck>(List.of(new StateDirCheck(), new ServerPortCheck(),
-                new ClientTokensCheck()));
+        return checks(factory, settings, new ServerPortCheck());
+    }
+
+    /** The checks run when the server starts: the same, but a Deskpool already on the port stops the start. */
+    public static List<DoctorCheck> atStart(ProviderFactory factory, Settings settings) {
+        return checks(factory, settings, ServerPortCheck.atStart());
+    }
+
+    private static List<DoctorCheck> checks(ProviderFactory factory, Settings settings, ServerPortCheck portCheck) {
+        var checks = new ArrayList<DoctorCheck>(List.of(new StateDirCheck(), portCheck, new ClientTokensCheck()));
         try {
             List<DoctorCheck> own = factory.checks(settings);
             checks.addAll(own.isEmpty() ? List.of(new ProviderHostCheck(factory)) : own);

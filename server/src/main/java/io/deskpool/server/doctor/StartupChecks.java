@@ -37,7 +37,7 @@ public final class StartupChecks {
             log.info("Start-up checks skipped (START_CHECKS=off)");
             return;
         }
-        DoctorReport report = Doctor.run(DoctorChecks.forProvider(factory, settings), DoctorChecks.context(settings));
+        DoctorReport report = Doctor.run(DoctorChecks.atStart(factory, settings), DoctorChecks.context(settings));
         for (CheckOutcome o : report.outcomes()) {
             if (o.status() == CheckStatus.PASS) {
                 log.debug("Check {}: {}", o.name(), o.result().summary());

@@ -31,13 +31,14 @@ public final class EnvApis implements AutoCloseable {
     private final RemoteEnvApi remote;
     private final SessionApi sessions;
 
-    /** How the server judges callers, handed to the env routes. */
+    /** How the server judges callers, handed to the env routes; {@code admin}: whether a call carries the admin token. */
     public record Callers(Function<Context, String> client, Function<Context, Optional<String>> presented,
-                          boolean requireToken, Predicate<String> knownToken) {
+                          boolean requireToken, Predicate<String> knownToken, Predicate<Context> admin) {
         public Callers {
             requireNonNull(client, "client is null");
             requireNonNull(presented, "presented is null");
             requireNonNull(knownToken, "knownToken is null");
+            requireNonNull(admin, "admin is null");
         }
     }
 
@@ -65,7 +66,8 @@ public final class EnvApis implements AutoCloseable {
         this.engine = EnvEngine.create(pool, config, clock);
         EnvCallers envCallers = new EnvCallers(callers.client(), callers.presented(), callers.requireToken(), anonymous,
                 allowFrom);
-        this.remote = new RemoteEnvApi(engine, envCallers, chat, new EnvHealth(pool, engine), pool.config().poolSize());
+        this.remote = new RemoteEnvApi(engine, envCallers, chat, new EnvHealth(pool, engine), callers.admin(),
+                pool.config().poolSize());
         Duration maxWait = config.resetWait().compareTo(maxAcquireWait) > 0 ? config.resetWait() : maxAcquireWait;
         this.sessions = new SessionApi(engine, callers.client(), new SessionJson(advertisedHost), maxWait, urls,
                 pool.config().poolSize());

@@ -4,6 +4,7 @@ import io.deskpool.core.pool.PoolStatus;
 import io.deskpool.core.pool.VmPool;
 import io.deskpool.core.pool.VmState;
 import io.deskpool.env.EnvEngine;
+import io.deskpool.server.PoolJson;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,8 @@ import java.util.Map;
 /**
  * {@code GET /health}: the remote env server's health document (ARPO's fields: provider, KVM, env status; ENVS's
  * pool_size), with the pool's state. "ok" while the pool has or is making VMs; "degraded" while boots keep failing
- * and nothing is ready.
+ * and nothing is ready. The last boot failure (a provider's message, naming host paths) is shown to the admin token
+ * only.
  */
 final class EnvHealth {
     private final VmPool pool;
@@ -25,7 +27,7 @@ final class EnvHealth {
         this.engine = engine;
     }
 
-    Map<String, Object> report() {
+    Map<String, Object> report(boolean admin) {
         PoolStatus st = pool.status();
         int usable = st.count(VmState.WARM) + st.count(VmState.LEASED) + st.count(VmState.REVERTING);
         boolean degraded = st.consecutiveBootFailures() > 0 && usable == 0;
@@ -56,12 +58,12 @@ final class EnvHealth {
         p.put("leases", st.leases());
         p.put("waiting", st.waiting());
         p.put("consecutive_boot_failures", st.consecutiveBootFailures());
-        p.put("last_boot_failure", st.lastBootFailure());
+        p.put("last_boot_failure", PoolJson.withheld(st.lastBootFailure(), admin));
         p.put("breaker", st.breaker().state().name().toLowerCase(Locale.ROOT));
         p.put("lost_leases", st.lostLeases());
         body.put("pool", p);
         body.put("message", degraded ? "no VM is ready and the last " + st.consecutiveBootFailures()
-                + " boot(s) failed: " + st.lastBootFailure()
+                + " boot(s) failed: " + PoolJson.withheld(st.lastBootFailure(), admin)
                 : kvm ? "VMs run with hardware acceleration" : "VMs run without KVM (software emulation or a cloud provider)");
         return body;
     }

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The remote env server's wire format, as ARPO's {@code RemoteEnvWorker} and ENVS's {@code ENVSEnvClient} call it:
@@ -29,14 +30,17 @@ final class RemoteEnvApi {
     private final EnvCallers callers;
     private final ChatMessages chat;
     private final EnvHealth health;
+    private final Predicate<Context> admin;
     private final int maxCopies;
 
     /** @param maxCopies the most target slots one fork may name (POOL_SIZE) */
-    RemoteEnvApi(EnvEngine engine, EnvCallers callers, ChatMessages chat, EnvHealth health, int maxCopies) {
+    RemoteEnvApi(EnvEngine engine, EnvCallers callers, ChatMessages chat, EnvHealth health, Predicate<Context> admin,
+                 int maxCopies) {
         this.engine = engine;
         this.callers = callers;
         this.chat = chat;
         this.health = health;
+        this.admin = admin;
         this.maxCopies = maxCopies;
     }
 
@@ -48,7 +52,7 @@ final class RemoteEnvApi {
             app.post(prefix + "/env/fork", this::fork);
             app.post(prefix + "/env/history_messages", this::history);
             app.get(prefix + "/env/history_messages", this::history);
-            app.get(prefix + "/health", ctx -> ctx.json(health.report()));
+            app.get(prefix + "/health", ctx -> ctx.json(health.report(admin.test(ctx))));
         }
     }
 

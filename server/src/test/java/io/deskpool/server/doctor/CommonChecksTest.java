@@ -4,6 +4,7 @@ import io.deskpool.core.doctor.CheckContext;
 import io.deskpool.core.doctor.CheckResult;
 import io.deskpool.core.doctor.CheckStatus;
 import io.deskpool.core.settings.Settings;
+import io.deskpool.server.DeskpoolServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,6 +13,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 
@@ -56,6 +58,34 @@ class CommonChecksTest {
             assertThat(r.summary()).contains("port " + port).contains("in use");
             assertThat(r.fix()).contains("ss -tlnp | grep :" + port);
         }
+    }
+
+    @Test
+    void a_port_served_by_a_running_deskpool_is_a_warning_for_the_doctor_naming_that_server() {
+        try (DeskpoolServer running = runningServer()) {
+            CheckResult r = run(new ServerPortCheck(), Map.of("HOST", "0.0.0.0", "PORT", String.valueOf(running.port())));
+
+            assertThat(r.status()).isEqualTo(CheckStatus.WARN);
+            assertThat(r.summary()).contains("port " + running.port() + " (PORT)", "Deskpool server that is running",
+                    "provider memory");
+            assertThat(r.fix()).contains("if that is your server");
+        }
+    }
+
+    @Test
+    void a_port_served_by_a_running_deskpool_stops_the_start() {
+        try (DeskpoolServer running = runningServer()) {
+            CheckResult r = run(ServerPortCheck.atStart(), Map.of("HOST", "127.0.0.1", "PORT", String.valueOf(running.port())));
+
+            assertThat(r.status()).isEqualTo(CheckStatus.FAIL);
+            assertThat(r.summary()).contains("in use by a Deskpool server that is running");
+            assertThat(r.fix()).contains("stop that server first");
+        }
+    }
+
+    private DeskpoolServer runningServer() {
+        return DeskpoolServer.start(Settings.of(Map.of("PROVIDER", "memory", "STATE_DIR", dir.resolve("running").toString(),
+                "HOST", "127.0.0.1", "PORT", "0", "TOKENS", "t:1", "POOL_SIZE", "1", "POOL_WARM", "0")), Clock.systemUTC());
     }
 
     @Test

@@ -205,6 +205,21 @@ class EnvApiTest {
     }
 
     @Test
+    void the_env_listeners_docs_describe_only_what_it_serves_and_point_at_the_main_port() {
+        start(Map.of());
+        EnvCalls env = new EnvCalls("http://127.0.0.1:" + server.envPort().orElseThrow());
+
+        var spec = env.get("/docs/openapi.json", null).ok().json();
+
+        var paths = new java.util.ArrayList<String>();
+        spec.path("paths").fieldNames().forEachRemaining(paths::add);
+        assertThat(paths).contains("/env/reset", "/env/step", "/slots/{slot}/env/step", "/health")
+                .allMatch(p -> p.startsWith("/env/") || p.startsWith("/slots/") || p.equals("/health") || p.equals("/docs"));
+        assertThat(spec.path("info").path("description").asText()).contains("main port (PORT)");
+        assertThat(http.get("/docs/openapi.json", null).ok().json().path("paths").has("/v1/leases")).as("main port").isTrue();
+    }
+
+    @Test
     void the_docs_describe_both_env_apis_and_not_the_old_session_form() {
         start(Map.of());
         var paths = http.get("/docs/openapi.json", null).ok().json().path("paths");

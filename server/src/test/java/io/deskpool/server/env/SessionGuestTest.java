@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Deskpool's session API, /v1/sessions, against real VMs: the QEMU provider booting the test desktop guest (PATH_TO_VM empty), two VMs
  * for the whole class. Fails, not skips, when QEMU or the guest cannot run here. Files the tasks download are
- * served from a loopback HTTP server in this test.
+ * served from a loopback HTTP server in this test, which ENV_DOWNLOAD_ALLOW opens.
  */
 class SessionGuestTest {
     private static final String ALPHA = "alpha-env-guest";
@@ -60,7 +60,9 @@ class SessionGuestTest {
                 "TOKENS", ALPHA + ":2," + BETA + ":2", "POOL_SIZE", "2", "POOL_WARM", "2", "VM_READY_TIMEOUT", "180",
                 "ENV_STEP_PAUSE", "0", "ENV_ACQUIRE_WAIT", "600"));
         s.putAll(Map.of("EXTERNAL_EVALUATOR", "sh " + io.deskpool.env.ExternalEvaluatorScript.copyTo(state.resolve("evaluator")),
-                "ENV_CACHE_DIR", state.resolve("cache").toString()));
+                "ENV_CACHE_DIR", state.resolve("cache").toString(),
+                // The test's file server is on loopback, which downloads may reach only when named.
+                "ENV_DOWNLOAD_ALLOW", "127.0.0.1"));
         guestImage().ifPresent(qcow2 -> s.put("PATH_TO_VM", qcow2));
         server = DeskpoolServer.start(Settings.of(s), Clock.systemUTC());
         http = new EnvCalls("http://127.0.0.1:" + server.port());
