@@ -35,6 +35,7 @@ public final class ForkBench {
     private final ForkBenchOptions options;
     private final PrintStream out;
     private long loopCount = 50_000;
+    private boolean calibrated;
     private int failures;
 
     private ForkBench(ForkBenchOptions options, PrintStream out) {
@@ -61,19 +62,25 @@ public final class ForkBench {
                 Runtime.getRuntime().availableProcessors(), loadAverage());
         try {
             if (!options.copies().isEmpty() || !options.branchSteps().isEmpty()) {
+                var fresh = new java.util.LinkedHashMap<Integer, Double>();
+                for (int copies : options.copies()) {
+                    fresh.put(copies, freshResets(settings, copies, Map.of()));
+                }
                 int n = Math.max(options.maxCopies(), 1);
-                try (DeskpoolServer server = start(settings, n + 1, Map.of())) {
+                try (DeskpoolServer server = start(settings, n + 1, 0, Map.of())) {
                     EnvClient client = client(server);
-                    calibrate(server, client);
+                    if (options.copies().isEmpty()) {
+                        calibrate(server, client);
+                    }
                     out.println();
                     out.println("| copies | N fresh resets (all ready) | one reset (setup) | fork into N | reset + fork "
                             + "| fresh / (reset + fork) | screens identical |");
                     out.println("|---:|---:|---:|---:|---:|---:|---|");
                     for (int copies : options.copies()) {
-                        double fresh = fresh(server, client, copies);
                         Forked f = forked(server, client, copies, 0);
+                        double base = fresh.get(copies);
                         out.printf(Locale.ROOT, "| %d | %.2f s | %.2f s | **%.2f s** | %.2f s | %.1fx | %d/%d |%n", copies,
-                                fresh, f.setup(), f.fork(), f.setup() + f.fork(), fresh / (f.setup() + f.fork()),
+                                base, f.setup(), f.fork(), f.setup() + f.fork(), base / (f.setup() + f.fork()),
                                 f.identical(), copies);
                     }
                     if (!options.branchSteps().isEmpty()) {
@@ -89,13 +96,13 @@ public final class ForkBench {
             }
             if (!options.ballastMb().isEmpty()) {
                 int b = options.ballastCopies();
-                try (DeskpoolServer server = start(settings, b + 1, Map.of("RAM_SIZE", "1024M"))) {
+                Map<String, String> big = Map.of("RAM_SIZE", "1024M");
+                double fresh = freshResets(settings, b, big);
+                try (DeskpoolServer server = start(settings, b + 1, 0, big)) {
                     EnvClient client = client(server);
-                    calibrate(server, client);
-                    double fresh = fresh(server, client, b);
                     out.println();
                     out.printf(Locale.ROOT, "1 GB guests, %d copies; %d fresh resets (all ready, no ballast: a fresh VM "
-                            + "has none): %.2f s%n", b, b, fresh);
+                            + "holds none): %.2f s%n", b, b, fresh);
                     out.println();
                     out.println("| ballast in the parent | one reset (setup) | fork into N | reset + fork "
                             + "| fresh / (reset + fork) | screens identical |");
@@ -118,36 +125,49 @@ public final class ForkBench {
         return failures == 0 ? 0 : 1;
     }
 
-    /** Seconds until N sessions reset at once on clean VMs have all run the setup. */
-    private double fresh(DeskpoolServer server, EnvClient client, int n) throws InterruptedException, ExecutionException {
-        settle(server);
-        long t0 = System.nanoTime();
-        List<JsonNode> fresh = together(n, i -> prepare(client));
-        double seconds = since(t0);
-        for (JsonNode s : fresh) {
-            if (!hasMarker(client, s)) {
-                failures++;
-                out.println("fresh session " + s.path("session_id").asText() + " lacks the setup's marker file");
+    /**
+     * Seconds until N sessions reset at once have all run the setup, on a server of exactly N warm VMs (so no VM
+     * idles beside them and no boot runs meanwhile).
+     */
+    private double freshResets(Settings settings, int n, Map<String, String> extra)
+            throws InterruptedException, ExecutionException {
+        try (DeskpoolServer server = start(settings, n, n, extra)) {
+            EnvClient client = client(server);
+            calibrate(server, client);
+            settle(server, n);
+            long t0 = System.nanoTime();
+            List<Prepared> fresh = together(n, i -> prepare(client));
+            double seconds = since(t0);
+            for (Prepared p : fresh) {
+                if (!hasMarker(client, p.session())) {
+                    failures++;
+                    out.println("fresh session " + p.session().path("session_id").asText() + " lacks the marker file");
+                }
             }
+            fresh.forEach(p -> close(client, p.session()));
+            out.printf(Locale.ROOT, "%d fresh resets on %d warm VMs: %.2f s%n", n, n, seconds);
+            return seconds;
         }
-        fresh.forEach(s -> close(client, s));
-        return seconds;
     }
 
     /** The parent's setup and the fork of it into N, in seconds, and how many copies showed the parent's screen. */
     private record Forked(double setup, double fork, int identical) {
     }
 
+    /** A session reset to the bench task, with how long its VM took to come and its setup to run (from its answer). */
+    private record Prepared(JsonNode session, double acquire, double setup) {
+    }
+
     /**
-     * One reset running the setup (timed), then {@code ballastMb} of random data in the guest's RAM (not timed: it
-     * stands for the memory a real desktop holds), then the fork into N (timed until every copy is ready and
-     * checked). Every copy must show the parent's screen byte for byte and have the setup's marker file.
+     * One reset running the setup (its setup time as the answer gives it: a VM the pool had to boot first does not
+     * count), then {@code ballastMb} of random data in the guest's RAM (not timed: it stands for the memory a real
+     * desktop holds), then the fork into N (timed until every copy is ready and checked). Every copy must show the
+     * parent's screen byte for byte and have the setup's marker file.
      */
     private Forked forked(DeskpoolServer server, EnvClient client, int n, int ballastMb) {
-        settle(server);
-        long t1 = System.nanoTime();
-        JsonNode parent = prepare(client);
-        double setup = since(t1);
+        settle(server, 0);
+        Prepared prepared = prepare(client);
+        JsonNode parent = prepared.session();
         if (ballastMb > 0) {
             client.postTo(vmUrl(parent, "/setup/ballast"), EnvJson.MAPPER.createObjectNode().put("mb", ballastMb), CALL);
         }
@@ -173,13 +193,16 @@ public final class ForkBench {
         }
         copies.forEach(s -> close(client, s));
         close(client, parent);
-        return new Forked(setup, fork, identical);
+        return new Forked(prepared.setup(), fork, identical);
     }
 
-    /** One row: a session k steps in, branched by a fork against a fresh reset plus k replayed steps. */
+    /**
+     * One row: a session k steps in, branched by a fork into 1, against a fresh reset plus k replayed steps (the
+     * time a VM the pool had to boot first took does not count).
+     */
     private void branch(DeskpoolServer server, EnvClient client, int k) throws InterruptedException {
-        settle(server);
-        JsonNode session = prepare(client);
+        settle(server, 0);
+        JsonNode session = prepare(client).session();
         String id = session.path("session_id").asText();
         for (int i = 0; i < k; i++) {
             step(client, id, i);
@@ -189,28 +212,30 @@ public final class ForkBench {
         double fork = since(t0);
         forked.path("sessions").forEach(s -> close(client, s));
         close(client, session);
-        settle(server);
+        settle(server, 0);
 
         long t1 = System.nanoTime();
-        JsonNode replayed = prepare(client);
-        String rid = replayed.path("session_id").asText();
+        Prepared replayed = prepare(client);
+        String rid = replayed.session().path("session_id").asText();
         for (int i = 0; i < k; i++) {
             step(client, rid, i);
             Thread.sleep(options.replayPause().toMillis());
         }
-        double replay = since(t1);
-        close(client, replayed);
+        double replay = since(t1) - replayed.acquire();
+        close(client, replayed.session());
         out.printf(Locale.ROOT, "| %d | **%.2f s** | %.2f s | %.1fx |%n", k, fork, replay, replay / fork);
     }
 
     /** A new session reset to the bench task (its setup burns the calibrated guest CPU). */
-    private JsonNode prepare(EnvClient client) {
+    private Prepared prepare(EnvClient client) {
         ObjectNode create = EnvJson.MAPPER.createObjectNode();
         create.set("task_config", task());
         create.put("screenshot", "url");
         // Room for the longest branch (ENV_MAX_STEPS is 16 by default).
         create.put("max_steps", 10 + options.branchSteps().stream().mapToInt(Integer::intValue).max().orElse(0));
-        return client.postWithRetryOn503("/v1/sessions", create, CALL).path("session");
+        JsonNode r = client.postWithRetryOn503("/v1/sessions", create, CALL);
+        return new Prepared(r.path("session"), r.path("info").path("acquire_seconds").asDouble(),
+                r.path("info").path("setup_seconds").asDouble());
     }
 
     private void step(EnvClient client, String sessionId, int i) {
@@ -231,50 +256,28 @@ public final class ForkBench {
      * host do not inflate; otherwise the loop's wall time on an otherwise idle VM.
      */
     private void calibrate(DeskpoolServer server, EnvClient client) {
-        settle(server);
+        if (calibrated) {
+            return;
+        }
+        calibrated = true;
+        settle(server, 0);
         ObjectNode create = EnvJson.MAPPER.createObjectNode();
         create.put("screenshot", "url");
         JsonNode session = client.postWithRetryOn503("/v1/sessions", create, CALL).path("session");
         long probe = 20_000;
         ObjectNode cmd = EnvJson.MAPPER.createObjectNode().put("command", loop(probe)).put("shell", true);
         client.postTo(vmUrl(session, "/execute"), cmd, CALL);
-        java.util.OptionalLong pid = qemuPid(server, session.path("vm").path("vm_id").asText());
-        long cpu0 = pid.isPresent() ? cpuTicks(pid.getAsLong()) : 0;
+        java.util.OptionalLong pid = QemuCpuTime.pidOf(server, session.path("vm").path("vm_id").asText());
+        long cpu0 = pid.isPresent() ? QemuCpuTime.ticks(pid.getAsLong()) : 0;
         long t0 = System.nanoTime();
         client.postTo(vmUrl(session, "/execute"), cmd, CALL);
         double wall = since(t0);
-        double took = pid.isPresent() ? (cpuTicks(pid.getAsLong()) - cpu0) / 100.0 : wall;
+        double took = pid.isPresent() ? (QemuCpuTime.ticks(pid.getAsLong()) - cpu0) / 100.0 : wall;
         loopCount = Math.max(1, Math.round(probe * options.cpuSeconds() / Math.max(0.01, took)));
         close(client, session);
         out.printf(Locale.ROOT, "setup step: a guest shell loop of %d rounds (%d rounds took %.2f s of %s, %.2f s of "
                         + "wall time, on one VM), sized for %.1f s of guest CPU%n", loopCount, probe, took,
                 pid.isPresent() ? "QEMU CPU time" : "wall time", wall, options.cpuSeconds());
-    }
-
-    /** The QEMU process of a VM of the QEMU provider (its backend id is its pid file), if that is what it is. */
-    private static java.util.OptionalLong qemuPid(DeskpoolServer server, String vmId) {
-        try {
-            String backendId = server.pool().vm(vmId).flatMap(io.deskpool.core.pool.VmView::handle)
-                    .map(io.deskpool.core.spi.VmHandle::backendId).orElse("");
-            java.nio.file.Path pidFile = java.nio.file.Path.of(backendId);
-            if (!server.pool().provider().name().equals("qemu") || !java.nio.file.Files.isRegularFile(pidFile)) {
-                return java.util.OptionalLong.empty();
-            }
-            return java.util.OptionalLong.of(Long.parseLong(java.nio.file.Files.readString(pidFile).strip()));
-        } catch (java.io.IOException | RuntimeException e) {
-            return java.util.OptionalLong.empty();
-        }
-    }
-
-    /** utime + stime of a process, in clock ticks (100 per second on Linux). */
-    private static long cpuTicks(long pid) {
-        try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot read the CPU time of process " + pid, e);
-        }
     }
 
     private ObjectNode task() {
@@ -303,21 +306,17 @@ public final class ForkBench {
         client.delete("/v1/sessions/" + session.path("session_id").asText(), CALL);
     }
 
-    /**
-     * A server whose pool is all warm spares, {@code size} of them: the N fresh resets take N of them, the fork's
-     * parent one, and with POOL_SIZE reached no boot runs in the background while anything is timed (the fork
-     * destroys the spares it needs the room of, as the pool does).
-     */
-    private DeskpoolServer start(Settings settings, int size, Map<String, String> extra) {
+    /** A server with the given POOL_SIZE and POOL_WARM, once its spares are warm. */
+    private DeskpoolServer start(Settings settings, int size, int warm, Map<String, String> extra) {
         var values = new java.util.HashMap<String, String>(Map.of("POOL_SIZE", String.valueOf(size),
-                "POOL_WARM", String.valueOf(size), "HOST", "127.0.0.1", "PORT", "0", "REQUIRE_TOKEN", "false",
+                "POOL_WARM", String.valueOf(warm), "HOST", "127.0.0.1", "PORT", "0", "REQUIRE_TOKEN", "false",
                 "REQUEST_LOG_SIZE", "0"));
         values.putAll(extra);
         DeskpoolServer server = DeskpoolServer.start(settings.with(values), Clock.systemUTC());
         long t0 = System.nanoTime();
-        settle(server);
-        out.printf(Locale.ROOT, "provider %s, %d MB guests, POOL_SIZE=POOL_WARM=%d: warm after %.1f s (not measured)%n",
-                server.pool().provider().name(), server.pool().provider().baseSpec().memoryMb(), size, since(t0));
+        settle(server, warm);
+        out.printf(Locale.ROOT, "provider %s, %d MB guests, POOL_SIZE=%d, POOL_WARM=%d: warm after %.1f s (not measured)%n",
+                server.pool().provider().name(), server.pool().provider().baseSpec().memoryMb(), size, warm, since(t0));
         return server;
     }
 
@@ -325,18 +324,18 @@ public final class ForkBench {
         return new EnvClient("http://127.0.0.1:" + server.port(), java.util.Optional.empty());
     }
 
-    /** Waits until every VM of the pool is a warm spare (nothing leased, booting, reverting or being destroyed). */
-    private void settle(DeskpoolServer server) {
+    /** Waits until the pool has {@code warm} spares and nothing leased, booting, reverting or being destroyed. */
+    private void settle(DeskpoolServer server, int warm) {
         long deadline = System.nanoTime() + options.bootTimeout().toNanos();
         while (true) {
             PoolStatus st = server.pool().status();
             boolean busy = st.count(VmState.BOOTING) + st.count(VmState.REVERTING) + st.count(VmState.DESTROYING)
-                    + st.leases() > 0;
-            if (st.count(VmState.WARM) >= st.poolSize() && !busy) {
+                    + st.count(VmState.FORKING) + st.leases() > 0;
+            if (st.count(VmState.WARM) >= warm && !busy) {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the pool did not settle with " + st.poolSize() + " warm VMs within "
+                throw new IllegalStateException("the pool did not settle with " + warm + " warm VMs within "
                         + options.bootTimeout().toSeconds() + " s (" + st + ")");
             }
             try {
