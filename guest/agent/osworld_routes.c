@@ -425,6 +425,7 @@ static const struct route osworld_routes[] = {
     { "POST", "/window_size", false, handle_window_size },
     { "POST", "/start_recording", false, handle_start_recording },
     { "POST", "/end_recording", false, handle_end_recording },
+    { "POST", "/setup/ballast", false, handle_ballast },
 };
 
 void osworld_handle(int fd, const struct http_request *req)

@@ -29,4 +29,7 @@ void handle_window_size(int fd, const struct http_request *req);
 void handle_start_recording(int fd, const struct http_request *req);
 void handle_end_recording(int fd, const struct http_request *req);
 
+/* Benchmark ballast (ballast_routes.c). */
+void handle_ballast(int fd, const struct http_request *req);
+
 #endif

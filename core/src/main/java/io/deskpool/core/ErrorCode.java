@@ -20,6 +20,8 @@ public enum ErrorCode {
     VM_LOST(ErrorKind.GONE),
     QUOTA_EXCEEDED(ErrorKind.QUOTA),
     ACQUIRE_TIMEOUT(ErrorKind.UNAVAILABLE),
+    /** The pool has no room for the VMs asked for (POOL_SIZE), without waiting. */
+    POOL_FULL(ErrorKind.UNAVAILABLE),
     POOL_CLOSED(ErrorKind.UNAVAILABLE),
     READY_TIMEOUT(ErrorKind.EXTERNAL),
     BOOT_FAILED(ErrorKind.EXTERNAL),
@@ -31,6 +33,8 @@ public enum ErrorCode {
     CLOUD_QUOTA(ErrorKind.UNAVAILABLE),
     CLOUD_CAPACITY(ErrorKind.UNAVAILABLE),
     UNSUPPORTED(ErrorKind.USER),
+    /** The provider in use lacks an optional capability (forking a VM, say); the message says why. */
+    UNSUPPORTED_BY_PROVIDER(ErrorKind.NOT_IMPLEMENTED),
     INTERNAL(ErrorKind.INTERNAL);
 
     private final ErrorKind kind;

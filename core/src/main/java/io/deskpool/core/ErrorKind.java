@@ -20,6 +20,8 @@ public enum ErrorKind {
     UNAVAILABLE,
     /** A backend failed (502). */
     EXTERNAL,
+    /** The configured backend cannot do this at all, whatever the input (501). */
+    NOT_IMPLEMENTED,
     /** A bug (500). */
     INTERNAL
 }

@@ -31,6 +31,8 @@ import java.util.function.Function;
  */
 public final class EnvEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EnvEngine.class);
+    /** The highest slot number a caller may use. */
+    public static final int MAX_SLOT = EnvSessions.MAX_SLOT;
     /** Most threads metrics and getters run on at once, runaways that overran their deadline included. */
     private static final int METRIC_THREADS = 64;
 
@@ -42,6 +44,7 @@ public final class EnvEngine implements AutoCloseable {
     private final EpisodeReset resets;
     private final EpisodeStep steps;
     private final EpisodeEvaluation evaluator;
+    private final EpisodeFork forks;
     private final Clock clock;
     private final ScheduledExecutorService housekeeper;
     private final QuotaQueue quota;
@@ -69,6 +72,7 @@ public final class EnvEngine implements AutoCloseable {
         this.steps = new EpisodeStep(config, leases, rewards, jpeg);
         this.evaluator = new EpisodeEvaluation(evaluation, setup, downloader, leases, config.evaluateTimeout(),
                 config.downloadMaxBytes());
+        this.forks = new EpisodeFork(pool, sessions, leases, guestThreads);
         if (background) {
             this.housekeeper = Executors.newSingleThreadScheduledExecutor(daemon("deskpool-env-housekeeper"));
             long ms = housekeepingPeriod().toMillis();
@@ -185,6 +189,74 @@ public final class EnvEngine implements AutoCloseable {
             }
             return r.withSession(s.publish());
         });
+    }
+
+    /**
+     * Forks the session's episode into {@code count} new sessions of its owner, each on a copy of its VM (memory,
+     * processes, screen, disk) leased to the owner, carrying the episode on from its current step. All or nothing:
+     * when the fork fails (quota 429, pool full 503, the provider), no new session is left.
+     */
+    public List<SessionView> fork(String owner, String sessionId, int count) {
+        if (count < 1) {
+            throw EnvFailure.INVALID_REQUEST.exception("a fork makes at least 1 copy, got " + count);
+        }
+        return call(sessions.find(owner, sessionId), config.resetTimeout(), parent -> {
+            var copies = new java.util.ArrayList<EnvSession>();
+            for (int i = 0; i < count; i++) {
+                EnvSession c = sessions.open(owner, clock.instant());
+                c.lock.lock();
+                copies.add(c);
+            }
+            try {
+                forks.run(parent, copies);
+                return copies.stream().map(EnvSession::publish).toList();
+            } catch (RuntimeException e) {
+                copies.forEach(sessions::remove);
+                throw e;
+            } finally {
+                copies.forEach(c -> c.leave(clock.instant()));
+            }
+        });
+    }
+
+    /**
+     * The ARPO/ENVS dialect's branch: slot {@code from}'s episode is forked into the owner's slots {@code to},
+     * which carry it on from its current step; whatever episode a target slot had ends, and its VM makes way for
+     * the copy. Waits for calls in progress on any of the slots.
+     */
+    public List<SessionView> forkSlots(String owner, int from, List<Integer> to) {
+        if (to.isEmpty() || new java.util.HashSet<>(to).size() != to.size() || to.contains(from)) {
+            throw EnvFailure.INVALID_REQUEST.exception("the target slots must be one or more distinct slots other "
+                    + "than the source slot " + from + ", got " + to);
+        }
+        Instant now = clock.instant();
+        EnvSession parent = sessions.slot(owner, from, now);
+        List<EnvSession> targets = to.stream().map(k -> sessions.slot(owner, k, now)).toList();
+        var all = new java.util.ArrayList<EnvSession>(targets);
+        all.add(parent);
+        // One order for every multi-session call, so two forks between the same slots cannot deadlock.
+        all.sort(java.util.Comparator.comparing(s -> s.id));
+        var held = new java.util.ArrayList<EnvSession>();
+        try {
+            for (EnvSession s : all) {
+                if (!s.enter(config.resetTimeout())) {
+                    throw EnvFailure.SESSION_BUSY.exception("env session " + s.id + " is busy with another call "
+                            + "(waited " + config.resetTimeout().toSeconds() + " s); retry", java.util.Map.of(
+                            "session_id", s.id), null);
+                }
+                held.add(s);
+                if (s.closed) {
+                    throw EnvFailure.UNKNOWN_SESSION.exception("env session " + s.id + " was closed");
+                }
+            }
+            forks.run(parent, targets);
+            return targets.stream().map(EnvSession::publish).toList();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeskpoolException(ErrorCode.NOT_READY, "interrupted while waiting for the slots to fork", e);
+        } finally {
+            held.forEach(s -> s.leave(clock.instant()));
+        }
     }
 
     /** The VM's current screen as PNG. */

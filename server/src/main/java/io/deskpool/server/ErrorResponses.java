@@ -63,6 +63,7 @@ final class ErrorResponses {
             case QUOTA -> 429;
             case UNAVAILABLE -> 503;
             case EXTERNAL -> 502;
+            case NOT_IMPLEMENTED -> 501;
             case INTERNAL -> 500;
         };
     }
@@ -75,6 +76,7 @@ final class ErrorResponses {
             case 413 -> "payload_too_large";
             case 414 -> "uri_too_long";
             case 431 -> "headers_too_large";
+            case 501 -> "not_implemented";
             default -> "http_" + status;
         };
     }

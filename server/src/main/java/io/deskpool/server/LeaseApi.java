@@ -32,6 +32,7 @@ final class LeaseApi {
         app.post("/v1/leases/{id}/heartbeat", this::heartbeat);
         app.delete("/v1/leases/{id}", this::release);
         app.post("/v1/leases/{id}/broken", this::markBroken);
+        app.post("/v1/leases/{id}/fork", this::fork);
         app.get("/v1/vms", ctx -> {
             Caller caller = s.auth().identify(ctx);
             caller.requireKnownToken();
@@ -95,6 +96,26 @@ final class LeaseApi {
         String reason = JsonBody.of(ctx).text("reason").orElse("");
         s.pool().markBroken(lease.id(), lease.token(), reason);
         ctx.status(202).json(Map.of("lease_id", lease.id(), "vm_id", lease.vmId(), "state", "broken"));
+    }
+
+    /**
+     * Copies of the lease's VM as it is now (memory, processes, screen, disk), each leased to the lease's token:
+     * 201 {@code {leases}}, or nothing at all (429 quota, 503 pool full, 501 a provider that cannot fork).
+     */
+    private void fork(Context ctx) {
+        JsonBody body = JsonBody.of(ctx);
+        int poolSize = s.pool().config().poolSize();
+        int count = body.integer("count").orElseThrow(() ->
+                new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "field 'count' is required"));
+        if (count < 1 || count > poolSize) {
+            throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "field 'count' must be from 1 to " + poolSize
+                    + " (POOL_SIZE), got " + count);
+        }
+        Lease lease = owned(ctx);
+        List<Lease> copies = s.pool().fork(lease.id(), lease.token(), count, s.pool().config().readyTimeout());
+        copies.forEach(s.leaseJournal()::record);
+        Caller caller = s.auth().identify(ctx);
+        ctx.status(201).json(Map.of("leases", copies.stream().map(l -> s.views().lease(l, caller)).toList()));
     }
 
     /** The admin stops any VM; a client only one it leases. */

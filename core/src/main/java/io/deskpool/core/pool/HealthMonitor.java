@@ -71,7 +71,7 @@ final class HealthMonitor {
                 return;
             }
             for (PooledVm vm : pool.ledger.allVms()) {
-                if (vm.checkRunning || vm.handle == null) {
+                if (vm.checkRunning || vm.handle == null || vm.forksRunning > 0) {
                     continue;
                 }
                 if (vm.state == VmState.WARM) {
@@ -109,6 +109,19 @@ final class HealthMonitor {
             }));
         }
         CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).join();
+    }
+
+    /** Checks VMs the caller reserved, all at once; the answers in the same order. */
+    List<VmHealth> checkAll(List<VmHandle> handles) {
+        List<CompletableFuture<VmHealth>> running = new ArrayList<>();
+        for (VmHandle h : handles) {
+            try {
+                running.add(CompletableFuture.supplyAsync(() -> check(h), checks));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                running.add(CompletableFuture.completedFuture(VmHealth.healthy("not checked: the pool is closing")));
+            }
+        }
+        return running.stream().map(CompletableFuture::join).toList();
     }
 
     /** One check of a VM the caller reserved, bounded even if the provider overruns its timeout. */

@@ -1,6 +1,7 @@
 package io.deskpool.core.pool;
 
 import java.time.Duration;
+import java.util.List;
 
 /** Something that happened in the pool, for the server to show and count. Delivered after the pool's lock is released. */
 public sealed interface PoolEvent {
@@ -22,6 +23,14 @@ public sealed interface PoolEvent {
     }
 
     record AcquireTimedOut(String token, Duration waited) implements PoolEvent {
+    }
+
+    /** A fork of {@code parentVmId} into {@code copies} ended (leased to the parent's token when it succeeded). */
+    record ForkFinished(String parentVmId, List<String> copies, boolean succeeded, Duration took, String detail)
+            implements PoolEvent {
+        public ForkFinished {
+            copies = List.copyOf(copies);
+        }
     }
 
     record BootFinished(String vmId, boolean succeeded, Duration took, String detail) implements PoolEvent {

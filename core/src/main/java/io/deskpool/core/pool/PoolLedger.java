@@ -255,7 +255,8 @@ final class PoolLedger {
         };
         return "total=" + vms.size() + "/" + poolSize + ", leased=" + count(VmState.LEASED)
                 + ", warm=" + warm.size() + ", booting=" + count(VmState.BOOTING)
-                + ", reverting=" + count(VmState.REVERTING) + ", waiting=" + waiters.size() + boots
+                + ", reverting=" + count(VmState.REVERTING)
+                + (count(VmState.FORKING) > 0 ? ", forking=" + count(VmState.FORKING) : "") + ", waiting=" + waiters.size() + boots
                 + (breaker.lastFailure().isEmpty() || breaker.failures() == 0 ? ""
                 : ", last boot or revert failure: " + breaker.lastFailure());
     }

@@ -60,6 +60,7 @@ final class PoolPolicy {
             CarriedLease lease = leasedVms.remove(h.id());
             if (adopt && lease != null) {
                 PooledVm vm = new PooledVm(h.id(), h, VmState.LEASED, clock.instant());
+                vm.forked = h.labels().containsKey(io.deskpool.core.spi.VmLabels.FORKED_FROM);
                 ledger.enter(vm, "adopted from an earlier run, still leased");
                 ledger.restore(vm, lease, config.leaseTtl());
                 keptLeases++;
@@ -94,7 +95,7 @@ final class PoolPolicy {
                 log.warn("Lease {} of VM {} expired without a heartbeat; reclaiming the VM", lease.id(), lease.vmId());
                 PooledVm vm = ledger.vm(lease.vmId());
                 ledger.endLease(lease, LeaseEndReason.EXPIRED);
-                startRevert(vm);
+                recycle(vm);
             }
         }
     }
@@ -115,12 +116,18 @@ final class PoolPolicy {
     /** The provider says a VM's process or container ended. A report about an earlier incarnation is ignored. */
     void exited(VmExit exit) {
         PooledVm vm = ledger.vm(exit.vmId());
-        if (vm == null || vm.handle == null || !vm.handle.backendId().equals(exit.backendId())) {
+        if (vm == null || (vm.handle == null ? vm.state != VmState.FORKING
+                : !vm.handle.backendId().equals(exit.backendId()))) {
             return;
         }
         log.warn("VM {} ended ({}): {}", vm.id, vm.state.name().toLowerCase(java.util.Locale.ROOT), exit.detail());
         switch (vm.state) {
             case WARM, CHECKING, LEASED -> lose(vm, "its " + exit.detail());
+            case FORKING -> {
+                // The fork sees it and keeps no copy.
+                vm.lastError = "its " + exit.detail();
+                vm.destroyWhenIdle = true;
+            }
             case BOOTING, REVERTING, BROKEN, DESTROYING -> {
                 // the boot or revert in flight fails on its own; a VM on its way out is no news
             }
@@ -130,7 +137,7 @@ final class PoolPolicy {
     /** A health check came back; applied only if the VM is still where it was when the check began. */
     void healthChecked(PooledVm vm, VmState checkedIn, String leaseId, VmHealth seen) {
         vm.checkRunning = false;
-        if (closed || ledger.vm(vm.id) != vm || vm.state != checkedIn) {
+        if (closed || ledger.vm(vm.id) != vm || vm.state != checkedIn || vm.forksRunning > 0) {
             return;
         }
         if (checkedIn == VmState.CHECKING) {
@@ -239,6 +246,20 @@ final class PoolPolicy {
                         + " s beyond the " + config.warmTarget() + " warm spare(s)");
                 spares--;
             }
+        }
+    }
+
+    /**
+     * A VM whose lease ended: reverted for the next client, or, for a fork's copy while the pool has its spares
+     * without it, destroyed (the copy would only be a spare above the warm target).
+     */
+    void recycle(PooledVm vm) {
+        int supply = ledger.count(VmState.WARM) + ledger.count(VmState.CHECKING) + ledger.count(VmState.BOOTING)
+                + ledger.count(VmState.REVERTING);
+        if (vm.forked && supply >= config.warmTarget() + ledger.waiting()) {
+            startDestroy(vm, "a fork's copy, released while the pool has its " + config.warmTarget() + " spare(s)");
+        } else {
+            startRevert(vm);
         }
     }
 

@@ -153,6 +153,7 @@ final class PoolWork {
             try {
                 vm.handle = result.vm();
                 vm.reverts++;
+                vm.forked = false;
                 pool.events().add(new PoolEvent.RevertFinished(vm.id, true,
                         result.path().name().toLowerCase(Locale.ROOT), took, "clean"));
                 pool.policy.offer(vm);

@@ -26,6 +26,10 @@ final class PooledVm {
     String lastError = "";
     /** Destroy rather than reuse when the current boot or revert finishes (admin stop, pool shrink). */
     boolean destroyWhenIdle;
+    /** A fork's copy not reverted since: released while the pool has its spares, it is destroyed instead. */
+    boolean forked;
+    /** Forks of this VM in flight: the VM stands still for a moment, so its health checks wait. */
+    int forksRunning;
 
     PooledVm(String id, VmHandle handle, VmState state, Instant now) {
         this.id = id;

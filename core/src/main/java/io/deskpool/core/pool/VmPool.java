@@ -56,7 +56,8 @@ public final class VmPool implements AutoCloseable {
     final CircuitBreaker breaker;
     final PoolPolicy policy;
     final PoolWork work;
-    private final HealthMonitor health;
+    final HealthMonitor health;
+    private final PoolForks forks;
     private final ScheduledExecutorService housekeeper;
 
     /** A pool whose VMs carry no token label. */
@@ -81,6 +82,7 @@ public final class VmPool implements AutoCloseable {
         this.policy = new PoolPolicy(this, housekeeper);
         this.work = new PoolWork(this, provider, provider.baseSpec());
         this.health = new HealthMonitor(this, provider);
+        this.forks = new PoolForks(this, provider);
     }
 
     public void addListener(PoolListener listener) {
@@ -99,7 +101,7 @@ public final class VmPool implements AutoCloseable {
         return provider;
     }
 
-    Clock clock() {
+        Clock clock() {
         return clock;
     }
 
@@ -276,6 +278,31 @@ public final class VmPool implements AutoCloseable {
         }
     }
 
+    /**
+     * Forks the VM of {@code token}'s lease into {@code count} copies with its memory, device and disk state, each
+     * leased straight to the token, checked before hand-out like any spare; see {@link PoolForks}. The parent's
+     * lease goes on unchanged.
+     *
+     * @throws DeskpoolException {@code UNSUPPORTED_BY_PROVIDER} when the provider cannot fork, {@code QUOTA_EXCEEDED}
+     *                           or {@code POOL_FULL} when the token or the pool cannot take {@code count} more VMs
+     *                           (all before anything starts), or why the fork failed (no copy is kept)
+     */
+    public List<Lease> fork(String leaseId, String token, int count, Duration readyTimeout) {
+        return fork(leaseId, token, count, readyTimeout, List.of());
+    }
+
+    /**
+     * As {@link #fork(String, String, int, Duration)}, the copies taking the place of the token's leases
+     * {@code replacing} (a collector's slots that hold other episodes): quota and room are reckoned without them,
+     * and once both allow the fork those leases end (their VMs destroyed where the copies need the room, else
+     * recycled), whether the fork then succeeds or not.
+     */
+    public List<Lease> fork(String leaseId, String token, int count, Duration readyTimeout, List<String> replacing) {
+        requireToken(token);
+        requireNonNull(readyTimeout, "readyTimeout is null");
+        return forks.fork(leaseId, token, count, readyTimeout, List.copyOf(replacing));
+    }
+
     /** Extends a lease by the lease TTL from now. A lease whose VM died fails with {@code VM_LOST}. */
     public Lease heartbeat(String leaseId, String token) {
         lock.lock();
@@ -286,7 +313,10 @@ public final class VmPool implements AutoCloseable {
         }
     }
 
-    /** Gives the VM back; it is reverted to its clean snapshot before anyone else gets it. */
+    /**
+     * Gives the VM back; it is reverted to its clean snapshot before anyone else gets it (a fork's copy is destroyed
+     * instead while the pool has its spares).
+     */
     public void release(String leaseId, String token) {
         endAndRecycle(leaseId, token, LeaseEndReason.RELEASED, "");
     }
@@ -310,7 +340,7 @@ public final class VmPool implements AutoCloseable {
             if (reason == LeaseEndReason.MARKED_BROKEN) {
                 policy.quarantine(vm, "marked broken by its client" + (detail.isBlank() ? "" : ": " + detail));
             } else {
-                policy.startRevert(vm);
+                policy.recycle(vm);
             }
         } finally {
             unlockAndDeliver();
@@ -331,7 +361,7 @@ public final class VmPool implements AutoCloseable {
                     policy.startDestroy(vm, "stopped on request");
                 }
                 case WARM, CHECKING -> policy.startDestroy(vm, "stopped on request");
-                case BOOTING, REVERTING -> vm.destroyWhenIdle = true;
+                case BOOTING, REVERTING, FORKING -> vm.destroyWhenIdle = true;
                 case BROKEN, DESTROYING -> {
                     // already on its way out
                 }
@@ -493,7 +523,7 @@ public final class VmPool implements AutoCloseable {
         }
     }
 
-    private void ensureOpen() {
+    void ensureOpen() {
         if (policy.closed) {
             throw new DeskpoolException(ErrorCode.POOL_CLOSED, "the pool is shutting down");
         }
@@ -502,7 +532,7 @@ public final class VmPool implements AutoCloseable {
         }
     }
 
-    private static void requireToken(String token) {
+    static void requireToken(String token) {
         if (token == null || token.isBlank()) {
             throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "a token is required");
         }

@@ -101,6 +101,28 @@ public interface Provider extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether {@link #fork} works with this provider on this host. Must not block. Providers without the capability
+     * keep the default, which says so.
+     */
+    default ForkSupport forkSupport() {
+        return ForkSupport.unsupported("the " + name() + " provider cannot copy a running VM");
+    }
+
+    /**
+     * Copies a running VM into {@code request.count()} new VMs with the parent's memory, device and disk state,
+     * each with network endpoints of its own, and returns them once each answers its readiness probes (in the
+     * order of {@code request.childIds()}). The parent keeps running as it was. All or nothing: when any copy
+     * fails, none is left behind, and the parent still runs.
+     *
+     * @throws io.deskpool.core.DeskpoolException {@code UNSUPPORTED_BY_PROVIDER} with {@link #forkSupport()}'s
+     *         reason when the provider cannot fork; {@code UNKNOWN_VM} for a parent it does not hold
+     */
+    default List<VmHandle> fork(ForkRequest request) {
+        throw new io.deskpool.core.DeskpoolException(io.deskpool.core.ErrorCode.UNSUPPORTED_BY_PROVIDER,
+                forkSupport().reason());
+    }
+
     /** Releases clients and threads; does not destroy VMs (the pool decides that). */
     @Override
     default void close() {

@@ -15,6 +15,8 @@ public final class VmLabels {
      * the token itself. Nothing reads it back: leases kept across a restart are matched by VM id.
      */
     public static final String TOKEN = "deskpool.token";
+    /** The VM id of the VM this one was forked from, on copies made by {@link Provider#fork}. */
+    public static final String FORKED_FROM = "deskpool.forked-from";
     /** When the VM may be destroyed by a sweeper, ISO-8601 instant. */
     public static final String EXPIRES_AT = "deskpool.expires-at";
 

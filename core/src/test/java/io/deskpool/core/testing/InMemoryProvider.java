@@ -2,6 +2,8 @@ package io.deskpool.core.testing;
 
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
+import io.deskpool.core.spi.ForkRequest;
+import io.deskpool.core.spi.ForkSupport;
 import io.deskpool.core.spi.Provider;
 import io.deskpool.core.spi.RevertPath;
 import io.deskpool.core.spi.RevertResult;
@@ -48,6 +50,10 @@ public final class InMemoryProvider implements Provider {
     public final AtomicInteger reverts = new AtomicInteger();
     public final AtomicInteger destroys = new AtomicInteger();
     public final AtomicInteger healthChecks = new AtomicInteger();
+    public final AtomicInteger forks = new AtomicInteger();
+    private final AtomicInteger failNextForks = new AtomicInteger();
+    private volatile String forkRefusal;
+    private volatile Semaphore forkGate;
     private volatile boolean reportsExits = true;
     private volatile Consumer<VmExit> exitListener;
 
@@ -120,6 +126,30 @@ public final class InMemoryProvider implements Provider {
     /** The VM's next {@code n} health checks say it does not answer, then it answers again. */
     public void unresponsiveChecks(String vmId, int n) {
         backend.vms.get(vmId).unresponsiveChecks.set(n);
+    }
+
+    /** The provider cannot fork, for {@code reason}. */
+    public InMemoryProvider withoutFork(String reason) {
+        this.forkRefusal = reason;
+        return this;
+    }
+
+    /** Forks block (their copies exist, not ready yet) until {@link #openForkGate()}. */
+    public InMemoryProvider withClosedForkGate() {
+        this.forkGate = new Semaphore(0);
+        return this;
+    }
+
+    public void openForkGate() {
+        Semaphore g = forkGate;
+        forkGate = null;
+        if (g != null) {
+            g.release(10_000);
+        }
+    }
+
+    public void failNextForks(int n) {
+        failNextForks.set(n);
     }
 
     public void failNextLaunches(int n) {
@@ -220,6 +250,56 @@ public final class InMemoryProvider implements Provider {
         v.reverts++;
         VmHandle h = vm.endpoints().isPresent() ? vm : vm.withEndpoints(new VmEndpoints("127.0.0.1", 5000, 9222, 8006, 8080));
         return new RevertResult(h, RevertPath.SNAPSHOT, Duration.ZERO);
+    }
+
+    @Override
+    public ForkSupport forkSupport() {
+        String refusal = forkRefusal;
+        return refusal == null ? ForkSupport.supported("copies map entries") : ForkSupport.unsupported(refusal);
+    }
+
+    /** Copies carry the parent's state (its dirt); all or nothing, like a real provider's fork. */
+    @Override
+    public List<VmHandle> fork(ForkRequest request) {
+        forks.incrementAndGet();
+        if (forkRefusal != null) {
+            throw new DeskpoolException(ErrorCode.UNSUPPORTED_BY_PROVIDER, forkRefusal);
+        }
+        InMemoryBackend.Vm parent = requireLive(request.parent());
+        var copies = new java.util.ArrayList<VmHandle>();
+        for (String id : request.childIds()) {
+            var labels = new HashMap<>(parent.handle.labels());
+            labels.putAll(request.labels());
+            labels.put(VmLabels.VM_ID, id);
+            labels.put(VmLabels.FORKED_FROM, request.parent().id());
+            VmHandle h = new VmHandle(id, name(), "mem-" + id, java.util.Optional.of(
+                    new VmEndpoints("127.0.0.1", 5000, 9222, 8006, 8080)), labels, clock.instant());
+            InMemoryBackend.Vm copy = new InMemoryBackend.Vm(h);
+            copy.dirty = parent.dirty;
+            backend.vms.put(id, copy);
+            copies.add(h);
+        }
+        try {
+            Semaphore gate = forkGate;
+            if (gate != null && !gate.tryAcquire(request.readyTimeout().toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new DeskpoolException(ErrorCode.READY_TIMEOUT, "the copies were not ready in time");
+            }
+            if (take(failNextForks)) {
+                throw new DeskpoolException(ErrorCode.PROVIDER_ERROR, "fork of " + request.parent().id()
+                        + " failed on demand");
+            }
+        } catch (InterruptedException | DeskpoolException e) {
+            request.childIds().forEach(backend.vms::remove);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                throw new DeskpoolException(ErrorCode.READY_TIMEOUT, "interrupted", e);
+            }
+            throw (DeskpoolException) e;
+        }
+        // A copy killed meanwhile stays gone; the caller learns of it from its exit report or health check.
+        copies.stream().map(h -> backend.vms.get(h.id())).filter(java.util.Objects::nonNull).forEach(v -> v.ready = true);
+        return copies;
     }
 
     @Override

@@ -25,6 +25,11 @@ public final class InMemoryProviderFactory implements ProviderFactory {
 
     @Override
     public Provider create(ProviderContext context) {
-        return new InMemoryProvider(new InMemoryProvider.InMemoryBackend(), context.ownerId(), context.clock());
+        var provider = new InMemoryProvider(new InMemoryProvider.InMemoryBackend(), context.ownerId(), context.clock());
+        // A test-only switch (not a declared setting): servers in tests that need a provider that cannot fork.
+        if (context.settings().find("MEMORY_FORK").filter("off"::equals).isPresent()) {
+            provider.withoutFork("the in-memory test provider was started with MEMORY_FORK=off");
+        }
+        return provider;
     }
 }

@@ -2,6 +2,7 @@ package io.deskpool.provider.aws;
 
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
+import io.deskpool.core.spi.ForkSupport;
 import io.deskpool.core.spi.Provider;
 import io.deskpool.core.spi.RevertPath;
 import io.deskpool.core.spi.RevertResult;
@@ -72,6 +73,15 @@ public final class Ec2Provider implements Provider {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** Forking is not offered: see the reason (also in the module README). */
+    @Override
+    public ForkSupport forkSupport() {
+        return ForkSupport.unsupported("EC2 cannot copy a running instance's memory into new instances. The nearest "
+                + "it offers is an AMI made from the instance (CreateImage), which captures the disk only (and reboots "
+                + "the instance unless NoReboot is set), so each copy would boot instead of continuing where the parent "
+                + "was");
     }
 
     @Override

@@ -128,6 +128,21 @@ abstract class Ec2ProviderScenarios {
     }
 
     @Test
+    void fork_is_refused_as_unsupported_naming_what_ec2_would_need() {
+        Ec2Provider p = provider();
+        VmHandle vm = launch(p, "vm-fork", Map.of());
+
+        assertThat(p.forkSupport().supported()).isFalse();
+        assertThatThrownBy(() -> p.fork(new io.deskpool.core.spi.ForkRequest(vm, java.util.List.of("vm-copy"), Map.of(),
+                Duration.ofMinutes(1))))
+                .isInstanceOfSatisfying(io.deskpool.core.DeskpoolException.class, e -> {
+                    assertThat(e.code()).isEqualTo(io.deskpool.core.ErrorCode.UNSUPPORTED_BY_PROVIDER);
+                    assertThat(e.getMessage()).contains("AMI");
+                });
+        p.destroy(vm);
+    }
+
+    @Test
     void launch_without_ttl_sets_no_expiry_and_no_user_data() {
         Ec2Provider p = provider(owner, Map.of("ENABLE_TTL", "false"));
 

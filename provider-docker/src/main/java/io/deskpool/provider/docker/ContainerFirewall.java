@@ -115,7 +115,7 @@ final class ContainerFirewall {
         }
     }
 
-    private static boolean runningAsRoot() {
+    static boolean runningAsRoot() {
         try {
             return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
         } catch (IOException | UnsupportedOperationException e) {
@@ -124,7 +124,7 @@ final class ContainerFirewall {
     }
 
     /** On PATH, or in the sbin directories a normal user's PATH lacks. */
-    private static Optional<Path> program(String name) {
+    static Optional<Path> program(String name) {
         String path = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/sbin:/sbin";
         for (String dir : path.split(File.pathSeparator)) {
             Path p = dir.isEmpty() ? null : Path.of(dir, name);

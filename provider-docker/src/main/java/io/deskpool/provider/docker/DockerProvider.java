@@ -6,9 +6,13 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Statistics;
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
+import io.deskpool.core.guest.GuestClock;
 import io.deskpool.core.probe.Probes;
 import io.deskpool.core.probe.ReadinessProbe;
 import io.deskpool.core.probe.ReadinessWaiter;
+import io.deskpool.core.qemu.SnapshotEngine;
+import io.deskpool.core.spi.ForkRequest;
+import io.deskpool.core.spi.ForkSupport;
 import io.deskpool.core.spi.Provider;
 import io.deskpool.core.spi.ProviderContext;
 import io.deskpool.core.spi.ResourceStats;
@@ -56,14 +60,15 @@ public final class DockerProvider implements Provider {
     private static final Map<String, Boolean> KVM_VERDICTS = new ConcurrentHashMap<>();
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration RESTORED_READY_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STATE_TIMEOUT = Duration.ofMinutes(5);
 
     private final DockerConfig config;
     private final ProviderContext context;
     private final DockerEngine engine;
     private final ImageSupply images;
     private final VmContainers containers;
-    private final GuestClock guestClock;
-    private final QemuSnapshots snapshots = new QemuSnapshots(QMP_TIMEOUT);
+    private final ContainerSnapshots snapshots;
+    private final DockerForker forker;
     private final QmpFolders qmpFolders;
     private final ReadinessProbe probe = Probes.desktop();
     private final ReadinessWaiter waiter = ReadinessWaiter.standard();
@@ -79,8 +84,10 @@ public final class DockerProvider implements Provider {
         this.engine = requireNonNull(engine, "engine is null");
         this.images = new ImageSupply(engine, config.pullTimeout());
         this.containers = new VmContainers(engine, config, context.ownerId());
-        this.guestClock = new GuestClock(config.clockSyncCommand(), context.clock());
+        this.snapshots = new ContainerSnapshots(new SnapshotEngine(new GuestClock(config.clockSyncCommand(),
+                context.clock()), probe, STATE_TIMEOUT), QMP_TIMEOUT);
         this.qmpFolders = new QmpFolders(context.stateDir());
+        this.forker = new DockerForker(this, snapshots, QMP_TIMEOUT);
         this.exitWatch = new DockerExitWatch(engine, containers, context.ownerId());
         this.healthCheck = new DockerHealthCheck(containers, config.endpointHost());
         this.firewall = new ContainerFirewall(config.allowedInternal());
@@ -113,6 +120,11 @@ public final class DockerProvider implements Provider {
 
     @Override
     public VmHandle launch(String vmId, VmSpec spec) {
+        return launch(vmId, spec, List.of());
+    }
+
+    /** Launches a VM whose QEMU gets {@code extraQemuArgs} after the provider's own (through ARGUMENTS). */
+    VmHandle launch(String vmId, VmSpec spec, List<String> extraQemuArgs) {
         requireNonNull(vmId, "vmId is null");
         requireNonNull(spec, "spec is null");
         String image = spec.image().isBlank() ? config.image() : spec.image();
@@ -121,7 +133,7 @@ public final class DockerProvider implements Provider {
         Optional<Path> qmpDir = config.fastRevert() ? qmpFolders.create(vmId) : Optional.empty();
         String id;
         try {
-            id = createAndStart(vmId, spec, image, kvm, qmpDir);
+            id = createAndStart(vmId, spec, image, kvm, qmpDir, extraQemuArgs);
         } catch (RuntimeException e) {
             qmpDir.ifPresent(QmpFolders::delete);
             throw e;
@@ -145,9 +157,10 @@ public final class DockerProvider implements Provider {
     }
 
     /** Creates the container; an image removed from the engine since it was checked is fetched again, once. */
-    private String createAndStart(String vmId, VmSpec spec, String image, boolean kvm, Optional<Path> qmpDir) {
+    private String createAndStart(String vmId, VmSpec spec, String image, boolean kvm, Optional<Path> qmpDir,
+                                  List<String> extraQemuArgs) {
         try {
-            return containers.createAndStart(vmId, spec, kvm, qmpDir);
+            return containers.createAndStart(vmId, spec, kvm, qmpDir, extraQemuArgs);
         } catch (DeskpoolException e) {
             if (!"404".equals(e.details().get("httpStatus"))) {
                 throw e;
@@ -155,7 +168,7 @@ public final class DockerProvider implements Provider {
             log.info("VM {}: image {} is no longer on the engine ({}); fetching it again", vmId, image, e.getMessage());
             images.forget(image);
             images.ensure(image);
-            return containers.createAndStart(vmId, spec, kvm, qmpDir);
+            return containers.createAndStart(vmId, spec, kvm, qmpDir, extraQemuArgs);
         }
     }
 
@@ -199,6 +212,27 @@ public final class DockerProvider implements Provider {
         VmHandle fresh = recreate(vm);
         log.info("VM {} reverted by recreating its container in {} ms", vm.id(), since(start).toMillis());
         return new RevertResult(fresh, RevertPath.RECREATED, since(start));
+    }
+
+    @Override
+    public ForkSupport forkSupport() {
+        return config.fastRevert() ? DockerForker.SUPPORT : ForkSupport.unsupported("DOCKER_FAST_REVERT=false: the VM "
+                + "containers' QEMU has no QMP socket to save its state through");
+    }
+
+    @Override
+    public List<VmHandle> fork(ForkRequest request) {
+        if (!config.fastRevert()) {
+            throw new DeskpoolException(ErrorCode.UNSUPPORTED_BY_PROVIDER, forkSupport().reason());
+        }
+        VmHandle parent = request.parent().withEndpoints(currentEndpoints(request.parent()));
+        VmSpec spec = specs.getOrDefault(parent.id(), baseSpec().withLabels(userLabels(parent.labels())));
+        return forker.fork(parent, spec, request);
+    }
+
+    /** The labels a copy of {@code parent} starts with: the parent's own, not the provider's. */
+    static Map<String, String> labelsOfCopy(VmHandle parent) {
+        return userLabels(parent.labels());
     }
 
     @Override
@@ -306,19 +340,14 @@ public final class DockerProvider implements Provider {
         if (socket.isEmpty()) {
             return Optional.of("the container has no QMP socket (started without fast revert)");
         }
-        Optional<String> failure = snapshots.load(socket.get(), snapshot);
-        if (failure.isPresent()) {
-            return failure;
-        }
-        VmEndpoints endpoints = vm.requireEndpoints();
-        guestClock.sync(vm.id(), endpoints, Duration.ofSeconds(10));
-        try {
-            waiter.await(vm.id(), probe, endpoints, min(RESTORED_READY_TIMEOUT, config.readyTimeout()),
-                    () -> deathOf(vm.backendId()));
-            return Optional.empty();
-        } catch (DeskpoolException e) {
-            return Optional.of("not ready after the restore: " + e.getMessage());
-        }
+        return snapshots.restore(socket.get(), snapshot, guest(vm), min(RESTORED_READY_TIMEOUT, config.readyTimeout()));
+    }
+
+    /** The VM as the snapshot engine settles it after its state was replaced. */
+    SnapshotEngine.Guest guest(VmHandle vm) {
+        InspectContainerResponse info = containers.inspect(vm.backendId()).orElseThrow(() -> new DeskpoolException(
+                ErrorCode.UNKNOWN_VM, "VM " + vm.id() + ": its container " + vm.backendId() + " is gone"));
+        return snapshots.guest(vm, vm.requireEndpoints(), info, this::deathOf);
     }
 
     /** A snapshot other than the clean one exists only if someone saved it in this QEMU; no fallback can make it. */
@@ -381,7 +410,7 @@ public final class DockerProvider implements Provider {
         return verdict;
     }
 
-    private VmEndpoints currentEndpoints(VmHandle vm) {
+    VmEndpoints currentEndpoints(VmHandle vm) {
         InspectContainerResponse info = containers.inspect(vm.backendId()).orElseThrow(() -> new DeskpoolException(
                 ErrorCode.UNKNOWN_VM, "VM " + vm.id() + ": its container " + vm.backendId() + " is gone"));
         return PublishedPorts.of(info, config.endpointHost()).orElseThrow(() -> new DeskpoolException(
@@ -390,7 +419,7 @@ public final class DockerProvider implements Provider {
     }
 
     /** Why the container can no longer become ready, or empty while it runs. */
-    private Optional<String> deathOf(String containerId) {
+    Optional<String> deathOf(String containerId) {
         Optional<InspectContainerResponse> info = containers.inspect(containerId);
         if (info.isEmpty()) {
             return Optional.of("its container " + containerId + " was removed");
@@ -422,6 +451,10 @@ public final class DockerProvider implements Provider {
         user.remove(VmContainers.PROVIDER_LABEL);
         user.remove(VmContainers.QMP_DIR_LABEL);
         return user;
+    }
+
+    Duration readyTimeout() {
+        return config.readyTimeout();
     }
 
     private static Duration since(long startNanos) {

@@ -59,9 +59,10 @@ final class VmContainers {
      * Creates and starts the container of a VM; on any failure removes what it created and rethrows.
      *
      * @param qmpDir host folder for the QMP socket (fast revert), or empty to boot without QMP and -snapshot
+     * @param extraQemuArgs appended to the provider's QEMU arguments (a fork's copy waits for a state)
      * @return the container id
      */
-    String createAndStart(String vmId, VmSpec spec, boolean kvm, Optional<Path> qmpDir) {
+    String createAndStart(String vmId, VmSpec spec, boolean kvm, Optional<Path> qmpDir, List<String> extraQemuArgs) {
         String image = spec.image().isBlank() ? config.image() : spec.image();
         var labels = new HashMap<>(spec.labels());
         labels.put(VmLabels.OWNER, ownerId);
@@ -74,7 +75,7 @@ final class VmContainers {
                 "CPU_CORES=" + spec.cpus(),
                 "DISK_SIZE=" + spec.diskGb() + "G",
                 "KVM=" + (kvm ? "Y" : "N"),
-                "ARGUMENTS=" + arguments(qmpDir.isPresent())));
+                "ARGUMENTS=" + arguments(qmpDir.isPresent(), extraQemuArgs)));
         if (kvm && !config.kvmCpuFlags().isBlank()) {
             env.add("CPU_FLAGS=" + config.kvmCpuFlags());
         }
@@ -119,9 +120,9 @@ final class VmContainers {
     }
 
     /** ARGUMENTS: the QMP socket and {@code -snapshot} (every drive a temporary qcow2 that savevm accepts), then the user's. */
-    private String arguments(boolean fastRevert) {
+    private String arguments(boolean fastRevert, List<String> extraQemuArgs) {
         String own = fastRevert ? "-qmp unix:" + QMP_MOUNT + "/" + QMP_SOCKET + ",server=on,wait=off -snapshot" : "";
-        return (own + " " + config.qemuArguments()).trim();
+        return (own + " " + String.join(" ", extraQemuArgs) + " " + config.qemuArguments()).trim().replaceAll("\\s+", " ");
     }
 
     Optional<InspectContainerResponse> inspect(String containerId) {

@@ -1,9 +1,8 @@
 package io.deskpool.provider.qemu;
 
-import io.deskpool.core.qemu.QmpClient;
+import io.deskpool.core.qemu.StaleConnections;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -36,10 +35,10 @@ interface GuestNetwork {
     boolean attached(VmDirectory dir);
 
     /**
-     * Replaces the guest's network backend with a fresh one with the same forwards, ending every connection
-     * into the guest. The VM's CPUs must be stopped (see {@link UserNetwork#dropConnections}).
+     * What ends every connection into the guest after its state was replaced: its network backend swapped for a
+     * fresh one with the same forwards (see {@link io.deskpool.core.qemu.SlirpBackendSwap}).
      */
-    void dropConnections(QmpClient qmp, ForwardedPorts ports, Duration timeout) throws QmpClient.QmpException;
+    StaleConnections staleConnections(ForwardedPorts ports);
 
     /** Stops what {@link #attach} started for the VM in {@code dir}, found by its pid file; never throws. */
     void detach(VmDirectory dir);

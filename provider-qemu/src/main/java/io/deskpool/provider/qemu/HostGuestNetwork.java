@@ -1,8 +1,7 @@
 package io.deskpool.provider.qemu;
 
-import io.deskpool.core.qemu.QmpClient;
+import io.deskpool.core.qemu.StaleConnections;
 
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -52,8 +51,8 @@ final class HostGuestNetwork implements GuestNetwork {
     }
 
     @Override
-    public void dropConnections(QmpClient qmp, ForwardedPorts ports, Duration timeout) throws QmpClient.QmpException {
-        UserNetwork.dropConnections(qmp, ports.hostForwardRules(bindHost), restrict, true, timeout);
+    public StaleConnections staleConnections(ForwardedPorts ports) {
+        return UserNetwork.swap(ports.hostForwardRules(bindHost), restrict, true);
     }
 
     @Override

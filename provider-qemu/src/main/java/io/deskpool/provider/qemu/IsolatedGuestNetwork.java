@@ -3,7 +3,7 @@ package io.deskpool.provider.qemu;
 import io.deskpool.core.net.Cidr;
 import io.deskpool.core.net.GuestFirewall;
 import io.deskpool.core.net.HostNetworks;
-import io.deskpool.core.qemu.QmpClient;
+import io.deskpool.core.qemu.StaleConnections;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -171,8 +171,8 @@ final class IsolatedGuestNetwork implements GuestNetwork {
     }
 
     @Override
-    public void dropConnections(QmpClient qmp, ForwardedPorts ports, Duration timeout) throws QmpClient.QmpException {
-        UserNetwork.dropConnections(qmp, namespaceForwards(ports), restrict, false, timeout);
+    public StaleConnections staleConnections(ForwardedPorts ports) {
+        return UserNetwork.swap(namespaceForwards(ports), restrict, false);
     }
 
     @Override

@@ -32,6 +32,8 @@ record QemuConfig(
         List<Cidr> allowedInternal,
         ReadyProbeKind readyProbe,
         String clockSyncCommand,
+        Optional<Path> memoryDir,
+        boolean cleanTemplate,
         boolean keepOnExit,
         List<String> extraArgs,
         Optional<Path> testGuestScript,
@@ -47,6 +49,8 @@ record QemuConfig(
     /** Software emulation of a full desktop boots slowly; OSWorld waits 300 s too. */
     static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(300);
     static final String DEFAULT_SNAPSHOT = "clean";
+    /** QEMU_MEMORY_DIR's value for guest memory that is not a file. */
+    static final String ANONYMOUS_MEMORY = "none";
 
     QemuConfig {
         requireNonNull(binary, "binary is null");
@@ -60,6 +64,7 @@ record QemuConfig(
         allowedInternal = List.copyOf(allowedInternal);
         requireNonNull(readyProbe, "readyProbe is null");
         requireNonNull(clockSyncCommand, "clockSyncCommand is null");
+        requireNonNull(memoryDir, "memoryDir is null");
         extraArgs = List.copyOf(extraArgs);
         requireNonNull(testGuestScript, "testGuestScript is null");
         requireNonNull(image, "image is null");
@@ -135,6 +140,8 @@ record QemuConfig(
                 allowed,
                 probe,
                 clockSync,
+                memoryDir(settings),
+                settings.bool(QemuSettings.CLEAN_TEMPLATE),
                 keep,
                 extraArgs,
                 script,
@@ -144,6 +151,26 @@ record QemuConfig(
                 diskGb,
                 readyTimeout,
                 snapshot);
+    }
+
+    /**
+     * QEMU_MEMORY_DIR: a directory that must exist when set; the default (/dev/shm) quietly means anonymous memory on
+     * a host without it.
+     */
+    private static Optional<Path> memoryDir(Settings settings) {
+        Optional<String> value = settings.optionalString(QemuSettings.MEMORY_DIR);
+        if (value.isEmpty() || value.get().equals(ANONYMOUS_MEMORY)) {
+            return Optional.empty();
+        }
+        Path dir = Path.of(value.get()).toAbsolutePath().normalize();
+        if (java.nio.file.Files.isDirectory(dir)) {
+            return Optional.of(dir);
+        }
+        if (settings.source(QemuSettings.MEMORY_DIR) == io.deskpool.core.settings.SettingSource.DEFAULT) {
+            return Optional.empty();
+        }
+        throw settings.invalid(QemuSettings.MEMORY_DIR, value.get(), "an existing directory, best a tmpfs such as "
+                + "/dev/shm, or " + ANONYMOUS_MEMORY + " for anonymous guest memory");
     }
 
     /** The host clients use to reach forwarded ports: the bind address, or loopback when bound to every address. */

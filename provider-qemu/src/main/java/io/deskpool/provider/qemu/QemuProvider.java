@@ -1,14 +1,17 @@
 package io.deskpool.provider.qemu;
 
-import io.deskpool.core.qemu.QmpClient;
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
+import io.deskpool.core.guest.GuestClock;
 import io.deskpool.core.probe.Probes;
 import io.deskpool.core.probe.ReadinessProbe;
 import io.deskpool.core.probe.ReadinessWaiter;
+import io.deskpool.core.qemu.QmpClient;
+import io.deskpool.core.qemu.SnapshotEngine;
+import io.deskpool.core.spi.ForkRequest;
+import io.deskpool.core.spi.ForkSupport;
 import io.deskpool.core.spi.Provider;
 import io.deskpool.core.spi.ResourceStats;
-import io.deskpool.core.spi.RevertPath;
 import io.deskpool.core.spi.RevertResult;
 import io.deskpool.core.spi.ScreenSize;
 import io.deskpool.core.spi.VmExit;
@@ -38,16 +41,17 @@ import static java.util.Objects.requireNonNull;
 /**
  * Runs each VM as a {@code qemu-system-x86_64} process on this host, booting a qcow2 overlay over the read-only
  * base image, with the guest's ports forwarded to free ports on the bind address. When a VM first becomes ready
- * its state is saved as a snapshot in its overlay ({@link CleanSnapshot}); a revert loads it in a fraction of a
- * second without a reboot. A VM without a loadable snapshot is rebooted from a fresh overlay instead. Everything
- * a VM has lives in its {@link VmDirectory}, which lets a restarted server find its VMs again.
+ * its state is saved as a snapshot in its overlay (core {@link SnapshotEngine}); a revert loads it in a fraction
+ * of a second without a reboot. A VM without a loadable snapshot is rebooted from a fresh overlay instead. A VM
+ * can be forked into copies ({@link QemuForker}). Everything a VM has lives in its {@link VmDirectory}, which lets
+ * a restarted server find its VMs again; what forks share lives in {@link ForkFiles}.
  */
 public final class QemuProvider implements Provider {
     private static final Logger log = LoggerFactory.getLogger(QemuProvider.class);
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration STOP_GRACE = Duration.ofSeconds(5);
-    /** A restored guest answers within a second; one that does not is rebooted rather than waited for. */
-    private static final Duration RESTORED_READY_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration STOP_GRACE = Duration.ofSeconds(5);
+    /** savevm/loadvm and state files of a multi-gigabyte guest take many seconds under software emulation. */
+    private static final Duration STATE_TIMEOUT = Duration.ofMinutes(5);
 
     private final QemuConfig config;
     private final Accelerator accelerator;
@@ -57,16 +61,22 @@ public final class QemuProvider implements Provider {
     private final ScreenSize screen;
     private final TestGuestImage testGuest;
     private final QemuStarter starter;
-    private final CleanSnapshot snapshot;
+    private final String snapshotName;
+    private final SnapshotEngine engine;
     private final ReadinessProbe probe;
     private final ReadinessWaiter bootWaiter = ReadinessWaiter.standard();
     private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
     private final QemuExitWatch exitWatch = new QemuExitWatch(vm -> vms.get(vm.id()) == vm);
     private final GuestNetworks networks;
+    private final ForkFiles forkFiles;
+    private final GuestMemory memory;
+    private final QemuForker forker;
+    private final CleanReverts reverts;
+    private final VmAdoption adoption;
 
     QemuProvider(QemuConfig config, Path binary, Path imgBinary, Accelerator accelerator, String ownerId, Clock clock,
                  Path stateDir, ScreenSize screen, TestGuestImage testGuest,
-                 Optional<IsolatedGuestNetwork.Tools> isolationTools) {
+                 Optional<IsolatedGuestNetwork.Tools> isolationTools, Path cp) {
         this.config = requireNonNull(config, "config is null");
         this.accelerator = requireNonNull(accelerator, "accelerator is null");
         this.ownerId = requireNonNull(ownerId, "ownerId is null");
@@ -74,10 +84,20 @@ public final class QemuProvider implements Provider {
         this.state = new StateDirectory(stateDir);
         this.screen = requireNonNull(screen, "screen is null");
         this.testGuest = requireNonNull(testGuest, "testGuest is null");
-        this.starter = new QemuStarter(config, binary, imgBinary, accelerator);
+        this.starter = new QemuStarter(config, binary, imgBinary, accelerator, exitWatch::watch);
         this.networks = new GuestNetworks(config, isolationTools);
         this.probe = config.readyProbe() == QemuConfig.ReadyProbeKind.DESKTOP ? Probes.desktop() : Probes.screenshot();
-        this.snapshot = new CleanSnapshot(config.snapshotName(), new GuestClock(config.clockSyncCommand(), clock), probe);
+        this.snapshotName = config.snapshotName();
+        this.engine = new SnapshotEngine(new GuestClock(config.clockSyncCommand(), clock), probe, STATE_TIMEOUT);
+        this.forkFiles = new ForkFiles(stateDir);
+        this.memory = new GuestMemory(config.memoryDir(), stateDir);
+        this.forker = new QemuForker(this, vms, state, starter, networks, engine, forkFiles, memory, imgBinary, cp,
+                ownerId, clock);
+        this.adoption = new VmAdoption(vms, state, networks, ownerId, this::handle, exitWatch::watch);
+        Optional<CleanTemplates> templates = config.cleanTemplate()
+                ? Optional.of(new CleanTemplates(forkFiles, engine, imgBinary, clock)) : Optional.empty();
+        this.reverts = new CleanReverts(this, config, accelerator, engine, templates, starter, networks, memory,
+                imgBinary);
         if (!config.keepOnExit()) {
             Runtime.getRuntime().addShutdownHook(new Thread(this::stopAllOnExit, "qemu-provider-exit"));
         }
@@ -105,12 +125,17 @@ public final class QemuProvider implements Provider {
 
     @Override
     public String defaultSnapshot() {
-        return snapshot.name();
+        return snapshotName;
     }
 
     @Override
     public boolean hardwareAccelerated() {
         return accelerator == Accelerator.KVM;
+    }
+
+    /** Where guest memory files go, when they are files (for tests and operators). */
+    Optional<Path> memoryDirectory() {
+        return memory.directory();
     }
 
     /** The state directory of a VM (overlay, logs, vm.json), for tests and operators. */
@@ -137,9 +162,8 @@ public final class QemuProvider implements Provider {
             VmRecord draft = new VmRecord(vmId, ownerId, labels, clock.instant().toString(), 0, base.path().toString(),
                     spec.memoryMb(), spec.cpus(), config.diskGb().isPresent() ? spec.diskGb() : 0,
                     accelerator.qemuName(), config.bindAddress().getHostAddress(), config.restrictNetwork(),
-                    config.guestNetwork(), config.endpointHost(), 0, 0, 0, 0, "");
-            starter.start(vm, base, draft, networks.of(draft));
-            exitWatch.watch(vm);
+                    config.guestNetwork(), config.endpointHost(), 0, 0, 0, 0, "", VmRecord.FIRST_DISK, "", false);
+            starter.start(vm, base, memory.own(draft), networks.of(draft));
             return handle(vm);
         } catch (IOException | RuntimeException e) {
             log.warn("Launch of VM {} failed, removing what it left: {}", vmId, e.getMessage());
@@ -159,7 +183,7 @@ public final class QemuProvider implements Provider {
         vm.lock.lock();
         try {
             waitUntilReady(vm, timeout);
-            saveSnapshot(vm);
+            reverts.saveClean(vm);
             return handle(vm);
         } finally {
             vm.lock.unlock();
@@ -167,7 +191,7 @@ public final class QemuProvider implements Provider {
     }
 
     /** Waits for the probes; on failure removes the VM (nothing may be left behind) and says what it saw. */
-    private void waitUntilReady(QemuVm vm, Duration timeout) {
+    void waitUntilReady(QemuVm vm, Duration timeout) {
         try {
             bootWaiter.await(vm.id(), probe, vm.record().endpoints(), timeout, vm::whyStopped);
         } catch (DeskpoolException e) {
@@ -177,80 +201,33 @@ public final class QemuProvider implements Provider {
         }
     }
 
-    /** Saves the clean snapshot; a VM without one still works, its reverts just reboot it. */
-    private void saveSnapshot(QemuVm vm) {
-        long start = System.nanoTime();
-        try (QmpClient qmp = qmp(vm)) {
-            if (!snapshot.save(qmp)) {
-                log.warn("VM {}: connections into the guest stayed open; the snapshot was saved with them", vm.id());
-            }
-            VmRecord record = vm.record().withSnapshot(snapshot.name());
-            record.writeTo(vm.dir.recordFile());
-            vm.record(record);
-            log.info("VM {} ready; clean snapshot '{}' saved in {} ms", vm.id(), snapshot.name(),
-                    (System.nanoTime() - start) / 1_000_000);
-        } catch (IOException e) {
-            log.warn("VM {}: could not save the clean snapshot ({}); its reverts will reboot it from a fresh overlay",
-                    vm.id(), e.getMessage());
-        }
-    }
-
     @Override
     public RevertResult revert(VmHandle handle, String snapshotName) {
-        if (!snapshot.name().equals(snapshotName)) {
+        if (!this.snapshotName.equals(snapshotName)) {
             throw new DeskpoolException(ErrorCode.UNKNOWN_SNAPSHOT, "VM " + handle.id() + " has no snapshot '"
-                    + snapshotName + "'; the QEMU provider keeps one, '" + snapshot.name()
+                    + snapshotName + "'; the QEMU provider keeps one, '" + this.snapshotName
                     + "', taken when the VM first became ready");
         }
         QemuVm vm = require(handle.id());
         vm.lock.lock();
         try {
-            long start = System.nanoTime();
-            if (vm.hasSnapshot() && vm.isRunning()) {
-                try (QmpClient qmp = qmp(vm)) {
-                    Duration timeout = config.readyTimeout().compareTo(RESTORED_READY_TIMEOUT) < 0
-                            ? config.readyTimeout() : RESTORED_READY_TIMEOUT;
-                    String steps = snapshot.restore(vm, networks.of(vm.record()), qmp, timeout, vm::whyStopped);
-                    Duration took = Duration.ofNanos(System.nanoTime() - start);
-                    log.info("VM {} reverted to snapshot '{}' in {} ms ({})", vm.id(), snapshotName, took.toMillis(),
-                            steps);
-                    return new RevertResult(handle(vm), RevertPath.SNAPSHOT, took);
-                } catch (IOException | DeskpoolException e) {
-                    log.warn("VM {}: loading snapshot '{}' failed ({}); rebooting it from a fresh overlay",
-                            vm.id(), snapshotName, e.getMessage());
-                }
-            } else {
-                log.info("VM {} has no loadable snapshot ({}); rebooting it from a fresh overlay", vm.id(),
-                        vm.isRunning() ? "none was saved" : "its QEMU is not running");
-            }
-            reboot(vm);
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            log.info("VM {} rebooted from a fresh overlay in {} ms", vm.id(), took.toMillis());
-            return new RevertResult(handle(vm), RevertPath.RECREATED, took);
+            return reverts.revert(vm);
         } finally {
             vm.lock.unlock();
         }
     }
 
-    /** Stops QEMU, throws the overlay away and boots again from the base image; the snapshot is taken anew. */
-    private void reboot(QemuVm vm) {
-        VmRecord old = vm.record();
-        try {
-            stopProcesses(vm);
-            vm.dir.clearRun();
-            starter.start(vm, BaseImage.inspect(Path.of(old.image())), old, networks.of(old));
-            exitWatch.watch(vm);
-        } catch (IOException | DeskpoolException e) {
-            discard(vm);
-            throw new DeskpoolException(ErrorCode.REVERT_FAILED, "VM " + vm.id() + " could not be rebooted: "
-                    + e.getMessage() + " (the VM was removed)", e);
-        }
-        try {
-            waitUntilReady(vm, config.readyTimeout());
-        } catch (DeskpoolException e) {
-            throw new DeskpoolException(ErrorCode.REVERT_FAILED, e.getMessage(), e.details(), e);
-        }
-        saveSnapshot(vm);
+    @Override
+    public ForkSupport forkSupport() {
+        return ForkSupport.supported("the VM's memory and device state is written to a file and each copy's QEMU "
+                + "loads it, on an overlay over the parent's frozen disk");
+    }
+
+    @Override
+    public List<VmHandle> fork(ForkRequest request) {
+        QemuVm parent = require(request.parent().id());
+        request.childIds().forEach(QemuProvider::checkVmId);
+        return forker.fork(parent, request);
     }
 
     @Override
@@ -269,6 +246,7 @@ public final class QemuProvider implements Provider {
             vm.dir.delete();
             vms.remove(id, vm);
             log.info("VM {} destroyed", id);
+            collectSharedFiles();
         } catch (IOException e) {
             throw new DeskpoolException(ErrorCode.STOP_FAILED, "Could not remove the files of VM " + id + " in "
                     + vm.dir.dir() + ": " + e.getMessage(), e);
@@ -281,7 +259,7 @@ public final class QemuProvider implements Provider {
      * Stops the VM's QEMU whether this JVM started it or it is only known by its pid, then what runs beside it
      * for its network (QEMU's exit stops that too, but not before this returns).
      */
-    private void stopProcesses(QemuVm vm) {
+    void stopProcesses(QemuVm vm) {
         QemuProcess p = vm.process();
         if (p == null) {
             p = StateDirectory.findProcess(vm.dir).orElse(null);
@@ -293,7 +271,7 @@ public final class QemuProvider implements Provider {
     }
 
     /** Removes a VM that failed part-way; never throws (the original failure is what matters). */
-    private void discard(QemuVm vm) {
+    void discard(QemuVm vm) {
         try {
             stopProcesses(vm);
             vm.dir.delete();
@@ -301,6 +279,7 @@ public final class QemuProvider implements Provider {
             log.warn("Could not fully remove VM {}: {}", vm.id(), e.toString());
         } finally {
             vms.remove(vm.id(), vm);
+            collectSharedFiles();
         }
     }
 
@@ -310,47 +289,14 @@ public final class QemuProvider implements Provider {
      */
     @Override
     public List<VmHandle> listOwned() {
-        var owned = new ArrayList<VmHandle>();
-        for (VmDirectory dir : state.list()) {
-            QemuVm known = vms.get(dir.vmId());
-            if (known != null) {
-                if (known.record() != null) {
-                    owned.add(handle(known));
-                }
-                continue;
-            }
-            Optional<VmRecord> record = StateDirectory.readRecord(dir);
-            if (record.isPresent() && !ownerId.equals(record.get().owner())) {
-                continue;
-            }
-            Optional<QemuProcess> process = record.flatMap(r -> QemuProcess.find(r.pid(), dir));
-            if (record.isEmpty() || process.isEmpty() || !networks.reattach(dir, record.get(), process.get().pid())) {
-                // The helper goes first: removing the leftovers deletes its pid file.
-                networks.detachQuietly(dir, record.orElse(null));
-                StateDirectory.removeLeftovers(dir, STOP_GRACE);
-                continue;
-            }
-            QemuVm adopted = new QemuVm(dir, process.get(), record.get());
-            if (vms.putIfAbsent(dir.vmId(), adopted) == null) {
-                exitWatch.watch(adopted);
-                log.info("Found VM {} from an earlier run (QEMU pid {}, snapshot '{}')", dir.vmId(),
-                        process.get().pid(), record.get().snapshot());
-                owned.add(handle(adopted));
-            }
-        }
+        List<VmHandle> owned = adoption.owned();
+        collectSharedFiles();
         return owned;
     }
 
     @Override
     public List<VmHandle> listForeign() {
-        var foreign = new ArrayList<VmHandle>();
-        for (VmDirectory dir : state.list()) {
-            StateDirectory.readRecord(dir)
-                    .filter(r -> !ownerId.equals(r.owner()))
-                    .filter(r -> QemuProcess.find(r.pid(), dir).isPresent())
-                    .ifPresent(r -> foreign.add(handle(dir, r)));
-        }
-        return foreign;
+        return adoption.foreign();
     }
 
     @Override
@@ -405,6 +351,8 @@ public final class QemuProvider implements Provider {
             networks.detachQuietly(vm.dir, vm.record());
             FileTree.deleteQuietly(vm.dir.dir());
         }
+        forkFiles.deleteAll();
+        memory.deleteAll();
     }
 
     private QemuVm require(String vmId) {
@@ -415,16 +363,45 @@ public final class QemuProvider implements Provider {
         return vm;
     }
 
-    private static QmpClient qmp(QemuVm vm) throws QmpClient.QmpException {
+    QmpClient qmp(QemuVm vm) throws QmpClient.QmpException {
         QemuProcess p = vm.process();
         return QmpClient.connect(vm.dir.qmpSocket(), QMP_TIMEOUT, () -> p != null && p.isRunning());
     }
 
-    private VmHandle handle(QemuVm vm) {
+    /** The VM as the snapshot engine settles it after its state was replaced. */
+    SnapshotEngine.Guest guest(QemuVm vm) {
+        VmRecord record = vm.record();
+        return new SnapshotEngine.Guest(vm.id(), record.endpoints(),
+                networks.of(record).staleConnections(record.ports()), vm::whyStopped);
+    }
+
+    /**
+     * Deletes what VMs shared and no VM uses any more: forks' frozen overlays no disk reads through, memory files of
+     * VMs that are gone and forks' memory templates no VM maps.
+     */
+    void collectSharedFiles() {
+        var tops = new ArrayList<Path>();
+        var records = new ArrayList<VmRecord>();
+        var ids = new java.util.HashSet<String>();
+        for (VmDirectory dir : state.list()) {
+            QemuVm known = vms.get(dir.vmId());
+            VmRecord record = known != null && known.record() != null ? known.record()
+                    : StateDirectory.readRecord(dir).orElse(null);
+            tops.add(record != null ? dir.topOverlay(record) : dir.overlay());
+            ids.add(dir.vmId());
+            if (record != null) {
+                records.add(record);
+            }
+        }
+        forkFiles.collect(tops);
+        memory.collect(ids, records, forkFiles::inProgress);
+    }
+
+    VmHandle handle(QemuVm vm) {
         return handle(vm.dir, vm.record());
     }
 
-    private VmHandle handle(VmDirectory dir, VmRecord r) {
+    VmHandle handle(VmDirectory dir, VmRecord r) {
         Instant created;
         try {
             created = Instant.parse(r.createdAt());

@@ -127,8 +127,10 @@ public final class QemuProviderFactory implements ProviderFactory {
         }
         Optional<IsolatedGuestNetwork.Tools> isolation = isolationTools(config);
         Accelerator accelerator = chooseAccelerator(config, binary);
+        Path cp = ExecutableLookup.find("cp").orElseThrow(() -> new DeskpoolException(ErrorCode.PROVIDER_UNAVAILABLE,
+                "cp (GNU coreutils) was not found on PATH; it copies guest memory when a VM is forked"));
         return new QemuProvider(config, binary, img, accelerator, context.ownerId(), context.clock(),
-                context.stateDir(), screen, testGuest, isolation);
+                context.stateDir(), screen, testGuest, isolation, cp);
     }
 
     /**

@@ -35,6 +35,16 @@ public final class QemuSettings {
             "Shell command run through the in-VM server's /execute after a snapshot revert to set the guest clock "
                     + "({epoch} = host time in seconds; e.g. 'echo password | sudo -S date -s @{epoch}' for "
                     + "OSWorld's Ubuntu image); empty = leave the clock at snapshot time");
+    public static final Setting MEMORY_DIR = Setting.of("QEMU_MEMORY_DIR", "/dev/shm",
+            "Directory (a tmpfs) for the guests' RAM as files: a fork then copies the parent's memory at memory speed and "
+                    + "the copies map it copy-on-write instead of loading every page; its size limits the RAM all guests "
+                    + "together can use (remount /dev/shm larger, or mount a tmpfs of your own); none = anonymous "
+                    + "memory, forks stream it (several times slower for guests of a gigabyte or more)");
+    public static final Setting CLEAN_TEMPLATE = Setting.of("QEMU_CLEAN_TEMPLATE", "true",
+            "true = the first VM to become ready also saves the clean state as files (its frozen disk and its "
+                    + "memory, the size of the guest's used RAM), so a VM that cannot load its snapshot in place (a "
+                    + "fork's copy, a VM whose QEMU died) restarts from them in a second or so instead of booting; "
+                    + "false = such VMs reboot");
     public static final Setting ON_EXIT = Setting.of("QEMU_ON_EXIT", "stop",
             "What happens to this server's QEMU VMs when the server exits: stop (kill them, delete overlays) or "
                     + "keep (leave them running; the next start finds them through RECONCILE)");
@@ -45,7 +55,7 @@ public final class QemuSettings {
                     + "qcow2 path); empty = scripts/build-test-guest.sh in the working directory or a parent");
 
     public static final List<Setting> ALL = List.of(BINARY, IMG_BINARY, ACCEL, CPU_MODEL, MACHINE, BIND_ADDRESS,
-            RESTRICT_NETWORK, GUEST_NETWORK, SLIRP4NETNS, READY_PROBE, CLOCK_SYNC_COMMAND, ON_EXIT, EXTRA_ARGS, TEST_GUEST_SCRIPT);
+            RESTRICT_NETWORK, GUEST_NETWORK, SLIRP4NETNS, READY_PROBE, CLOCK_SYNC_COMMAND, MEMORY_DIR, CLEAN_TEMPLATE, ON_EXIT, EXTRA_ARGS, TEST_GUEST_SCRIPT);
 
     private QemuSettings() {
     }

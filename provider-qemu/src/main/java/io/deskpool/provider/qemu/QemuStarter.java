@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import static java.util.Objects.requireNonNull;
 
@@ -30,12 +31,15 @@ final class QemuStarter {
     private final Path binary;
     private final Path imgBinary;
     private final Accelerator accelerator;
+    private final Consumer<QemuVm> started;
 
-    QemuStarter(QemuConfig config, Path binary, Path imgBinary, Accelerator accelerator) {
+    /** @param started told of every QEMU started (the exit watch), whether it boots or waits for a saved state */
+    QemuStarter(QemuConfig config, Path binary, Path imgBinary, Accelerator accelerator, Consumer<QemuVm> started) {
         this.config = requireNonNull(config, "config is null");
         this.binary = requireNonNull(binary, "binary is null");
         this.imgBinary = requireNonNull(imgBinary, "imgBinary is null");
         this.accelerator = requireNonNull(accelerator, "accelerator is null");
+        this.started = requireNonNull(started, "started is null");
     }
 
     /**
@@ -46,13 +50,29 @@ final class QemuStarter {
      * @throws DeskpoolException BOOT_FAILED with what QEMU said when it does not start
      */
     void start(QemuVm vm, BaseImage base, VmRecord draft, GuestNetwork network) throws IOException {
+        base.createOverlay(imgBinary, vm.dir.overlay(), draft.diskGb());
+        run(vm, draft, network, List.of());
+    }
+
+    /**
+     * Starts QEMU on the overlay already in the VM's directory, waiting for a saved state to be loaded into it
+     * ({@code -incoming defer}: the CPUs do not run, and no image is locked until the state is loaded).
+     */
+    void startIncoming(QemuVm vm, VmRecord draft, GuestNetwork network) throws IOException {
+        run(vm, draft, network, List.of("-incoming", "defer"));
+    }
+
+    private void run(QemuVm vm, VmRecord draft, GuestNetwork network, List<String> extraArgs) throws IOException {
         VmDirectory dir = vm.dir;
-        base.createOverlay(imgBinary, dir.overlay(), draft.diskGb());
+        if (draft.memoryShared()) {
+            // A VM's own memory file starts empty: a fresh boot, or a state load that writes every page.
+            Files.deleteIfExists(Path.of(draft.memory()));
+        }
         for (int attempt = 1; ; attempt++) {
             ForwardedPorts ports = ForwardedPorts.pickFree(config.bindAddress());
             VncDisplay vnc = VncDisplay.pickFree(config.bindAddress());
-            List<String> qemu = QemuCommandLine.build(binary, config, accelerator, draft.vmId(), draft.memoryMb(),
-                    draft.cpus(), dir, network.qemuArgs(ports), network.vncArgs(vnc, dir));
+            List<String> qemu = QemuCommandLine.build(binary, config, accelerator, draft, dir, network.qemuArgs(ports),
+                    network.vncArgs(vnc, dir), extraArgs);
             List<String> argv = network.launchCommand(qemu, dir);
             Files.deleteIfExists(dir.qmpSocket());
             Files.deleteIfExists(dir.vncSocket());
@@ -90,9 +110,10 @@ final class QemuStarter {
                         + " could not be set up: " + e.getMessage(), e);
             }
             VmRecord record = new VmRecord(draft.vmId(), draft.owner(), draft.labels(), draft.createdAt(),
-                    process.pid(), base.path().toString(), draft.memoryMb(), draft.cpus(), draft.diskGb(),
+                    process.pid(), draft.image(), draft.memoryMb(), draft.cpus(), draft.diskGb(),
                     accelerator.qemuName(), config.bindAddress().getHostAddress(), config.restrictNetwork(),
-                    network.name(), config.endpointHost(), ports.server(), ports.cdp(), ports.vlc(), vnc.webSocketPort(), "");
+                    network.name(), config.endpointHost(), ports.server(), ports.cdp(), ports.vlc(), vnc.webSocketPort(),
+                    "", VmRecord.FIRST_DISK, draft.memory(), draft.memoryShared());
             try {
                 record.writeTo(dir.recordFile());
             } catch (IOException | RuntimeException e) {
@@ -102,10 +123,13 @@ final class QemuStarter {
                 throw e;
             }
             vm.running(process, record);
-            log.info("VM {} started: QEMU pid {}, {} MB, {} CPU, {}, in-VM server on {}:{}, CDP on {}:{}, VNC WebSocket"
-                            + " on {}:{}, network {}, base {}", draft.vmId(), process.pid(), draft.memoryMb(), draft.cpus(),
-                    accelerator.qemuName(), record.host(), ports.server(), record.host(), ports.cdp(), record.host(),
-                    vnc.webSocketPort(), network.describe(), base.path());
+            started.accept(vm);
+            log.info("VM {} started{}: QEMU pid {}, {} MB{}, {} CPU, {}, in-VM server on {}:{}, CDP on {}:{}, VNC "
+                            + "WebSocket on {}:{}, network {}, base {}", draft.vmId(),
+                    extraArgs.isEmpty() ? "" : " (waiting for a saved state)", process.pid(), draft.memoryMb(),
+                    draft.memory().isEmpty() ? "" : " in " + draft.memory(), draft.cpus(), accelerator.qemuName(),
+                    record.host(), ports.server(), record.host(), ports.cdp(), record.host(), vnc.webSocketPort(),
+                    network.describe(), draft.image());
             return;
         }
     }

@@ -110,7 +110,10 @@ final class Slirp4netns {
                 "host_addr", bindHost, "host_port", f.hostPort(), "guest_port", f.guestPort())));
         if (answer.has("error")) {
             String why = answer.get("error").toString();
-            if (why.toLowerCase(java.util.Locale.ROOT).contains("bind") || why.contains("in use")) {
+            // libslirp says only "slirp_add_hostfwd failed" when its bind fails (another process took the port
+            // between our pick and this call); the address itself was checked at start.
+            if (why.toLowerCase(java.util.Locale.ROOT).contains("bind") || why.contains("in use")
+                    || why.contains("slirp_add_hostfwd failed")) {
                 throw new GuestNetwork.PortTakenException("port " + f.hostPort() + " could not be bound: " + why);
             }
             throw new IOException("slirp4netns refused to forward port " + f.hostPort() + ": " + why);

@@ -1,14 +1,12 @@
 package io.deskpool.provider.qemu;
 
-import io.deskpool.core.qemu.QmpClient;
-import java.time.Duration;
+import io.deskpool.core.qemu.SlirpBackendSwap;
+
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * A VM's user-mode (SLIRP) network: guest ports forwarded to host ports, and a way to drop every connection
- * into the guest at once.
+ * into the guest at once ({@link SlirpBackendSwap}).
  *
  * <p>After a snapshot load the guest has forgotten every connection opened since the snapshot, but SLIRP keeps
  * their host sockets open: an idle client would hang until it next sends. So the SLIRP backend is not wired to
@@ -21,9 +19,6 @@ final class UserNetwork {
     private static final String BACKEND_PORT = "hub0-slirp";
     private static final String NIC_PORT = "hub0-nic";
     private static final int HUB = 0;
-
-    /** SLIRP socket states that carry no traffic: port-forward listeners and finished connections. */
-    private static final Set<String> QUIET_STATES = Set.of("HOST_FORWARD", "TIME_WAIT", "CLOSED");
 
     private UserNetwork() {
     }
@@ -45,49 +40,8 @@ final class UserNetwork {
                 "-device", "virtio-net-pci,netdev=" + NIC_PORT);
     }
 
-    /**
-     * Waits until no TCP connection into the guest is open, at most {@code max}; returns whether it got there.
-     * A snapshot taken while the guest was still sending a response would restore a guest process blocked on a
-     * connection that no longer exists (with restrict=on SLIRP does not even reset it), so snapshots wait for a
-     * quiet network. The readiness probes close their connections early, so this takes a few milliseconds.
-     */
-    static boolean awaitNoOpenConnections(QmpClient qmp, Duration max) throws QmpClient.QmpException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (true) {
-            String table = qmp.humanMonitorCommand("info usernet", max);
-            boolean busy = table.lines()
-                    .map(String::strip)
-                    .filter(l -> l.startsWith("TCP["))
-                    .map(l -> l.substring(4, Math.max(4, l.indexOf(']'))))
-                    .anyMatch(state -> !QUIET_STATES.contains(state));
-            if (!busy) {
-                return true;
-            }
-            if (System.nanoTime() >= deadline) {
-                return false;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new QmpClient.QmpException("interrupted", e);
-            }
-        }
-    }
-
-    /**
-     * Replaces the SLIRP backend with a fresh one with the same forwards, ending every open connection. Call it
-     * with the VM stopped: while the hub has no backend it cannot take packets, and a packet the NIC sent then
-     * would stay parked (and the NIC's transmit stalled) until the next stop/cont flushes it.
-     */
-    static void dropConnections(QmpClient qmp, List<String> forwards, boolean restrict, boolean ipv6,
-                                Duration timeout) throws QmpClient.QmpException {
-        qmp.execute("netdev_del", Map.of("id", BACKEND), timeout);
-        qmp.execute("netdev_del", Map.of("id", BACKEND_PORT), timeout);
-        List<Map<String, String>> rules = forwards.stream().map(rule -> Map.of("str", rule)).toList();
-        qmp.execute("netdev_add", Map.of("type", "user", "id", BACKEND, "restrict", restrict, "ipv6", ipv6,
-                "hostfwd", rules), timeout);
-        qmp.execute("netdev_add", Map.of("type", "hubport", "id", BACKEND_PORT, "hubid", HUB, "netdev", BACKEND),
-                timeout);
+    /** What ends every connection into the guest: the SLIRP backend on the hub replaced with the same forwards. */
+    static SlirpBackendSwap swap(List<String> forwards, boolean restrict, boolean ipv6) {
+        return new SlirpBackendSwap(BACKEND, BACKEND_PORT, HUB, forwards, restrict, ipv6);
     }
 }

@@ -22,8 +22,14 @@ record VmDirectory(Path dir) {
         dir = dir.toAbsolutePath().normalize();
     }
 
+    /** The overlay QEMU was started on (its command line names it, see {@link QemuProcess#runs}). */
     Path overlay() {
-        return dir.resolve("overlay.qcow2");
+        return dir.resolve(VmRecord.FIRST_DISK);
+    }
+
+    /** The overlay the VM writes now: the first one, or the one it moved onto when it was forked. */
+    Path topOverlay(VmRecord record) {
+        return dir.resolve(record.disk());
     }
 
     Path pidFile() {
@@ -93,9 +99,14 @@ record VmDirectory(Path dir) {
         Files.createDirectories(dir);
     }
 
-    /** Removes what one QEMU run left (overlay, socket, logs, pid file) but keeps the directory. */
+    /** Removes what one QEMU run left (overlays, socket, logs, pid file) but keeps the directory. */
     void clearRun() throws IOException {
-        for (Path p : new Path[] {overlay(), pidFile(), qemuLog(), serialLog(), qmpSocket(), vncSocket(), helperPidFile(), helperLog(),
+        try (var overlays = Files.newDirectoryStream(dir, "overlay*.qcow2")) {
+            for (Path p : overlays) {
+                Files.deleteIfExists(p);
+            }
+        }
+        for (Path p : new Path[] {pidFile(), qemuLog(), serialLog(), qmpSocket(), vncSocket(), helperPidFile(), helperLog(),
                 helperSocket(), firewallRules(), resolvConf()}) {
             Files.deleteIfExists(p);
         }

@@ -20,6 +20,28 @@ final class GuestCalls {
         return GuestExec.shell(vm, command, Duration.ofSeconds(60));
     }
 
+    /** The body of GET /screenshot (a PNG), failing on any status but 200. */
+    static byte[] screenshot(VmEndpoints vm) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(vm.host(), vm.serverPort()), 10_000);
+            socket.setSoTimeout(60_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /screenshot HTTP/1.0\r\nHost: " + vm.host() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            byte[] all = socket.getInputStream().readAllBytes();
+            String head = new String(all, 0, Math.min(all.length, 12), StandardCharsets.US_ASCII);
+            if (!head.endsWith("200")) {
+                throw new IOException("GET /screenshot answered " + head);
+            }
+            for (int i = 0; i + 3 < all.length; i++) {
+                if (all[i] == '\r' && all[i + 1] == '\n' && all[i + 2] == '\r' && all[i + 3] == '\n') {
+                    return java.util.Arrays.copyOfRange(all, i + 4, all.length);
+                }
+            }
+            throw new IOException("GET /screenshot: no end of headers");
+        }
+    }
+
     /** The HTTP status of GET path on the in-VM server. */
     static int getStatus(VmEndpoints vm, int port, String path) throws IOException {
         try (Socket socket = new Socket()) {

@@ -40,7 +40,8 @@ class QemuLeftoversTest {
         new VmRecord(record.vmId(), record.owner(), record.labels(), record.createdAt(), gone.pid(), record.image(),
                 record.memoryMb(), record.cpus(), record.diskGb(), record.accelerator(), record.bindAddress(),
                 record.restrictNetwork(), record.network(), record.host(), record.serverPort(), record.cdpPort(),
-                record.vlcPort(), record.vncPort(), record.snapshot()).writeTo(dir.resolve("vm.json"));
+                record.vlcPort(), record.vncPort(), record.snapshot(), record.disk(), record.memory(),
+                record.memoryShared()).writeTo(dir.resolve("vm.json"));
 
         QemuProvider restarted = TestProviders.create(OWNER, stateDir);
 

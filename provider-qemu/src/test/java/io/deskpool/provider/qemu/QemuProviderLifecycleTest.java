@@ -242,7 +242,7 @@ class QemuProviderLifecycleTest {
 
     @Test
     @Order(10)
-    void revert_of_a_vm_whose_qemu_died_reboots_it_from_a_fresh_overlay() throws Exception {
+    void revert_of_a_vm_whose_qemu_died_restarts_it_from_the_clean_template() throws Exception {
         long pid = VmRecord.readFrom(provider.vmDirectory("vm-life").resolve("vm.json")).pid();
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
         ProcessHandle.of(pid).ifPresent(p -> p.onExit().join());
@@ -250,7 +250,7 @@ class QemuProviderLifecycleTest {
         RevertResult result = provider.revert(vm, provider.defaultSnapshot());
         vm = result.vm();
 
-        assertThat(result.path()).isEqualTo(RevertPath.RECREATED);
+        assertThat(result.path()).isEqualTo(RevertPath.RESTORED);
         VmRecord record = VmRecord.readFrom(provider.vmDirectory("vm-life").resolve("vm.json"));
         assertThat(record.pid()).isNotEqualTo(pid);
         assertThat(record.snapshot()).as("a new clean snapshot was taken").isEqualTo(provider.defaultSnapshot());

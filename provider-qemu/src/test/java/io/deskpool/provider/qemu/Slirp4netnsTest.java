@@ -7,6 +7,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +23,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The network helper of an isolated VM never outlives its VM. The chaos soak found helpers left running after their
  * VM had been removed, twice: the state directory was full, so the pid file could not be written, and a server was
  * killed between starting the helper and writing the file; both times the clean-up looked for it by that file. The
- * namespace here is that of a plain {@code unshare --user --net} process.
+ * namespace here is that of a plain {@code unshare --user --net} process. A host port taken meanwhile must read as
+ * taken, so the VM's start is retried with new ports.
  */
 class Slirp4netnsTest {
     @TempDir
@@ -99,5 +102,18 @@ class Slirp4netnsTest {
         List<ProcessHandle> left = helpersOf(dir);
         left.forEach(ProcessHandle::destroyForcibly);
         assertThat(left).as("slirp4netns processes after the stop").isEmpty();
+    }
+
+    @Test
+    void a_host_port_another_process_took_is_reported_as_taken_so_the_start_is_retried_with_new_ports() throws Exception {
+        VmDirectory dir = new VmDirectory(Files.createDirectory(tmp.resolve("vm")));
+        Slirp4netns helper = new Slirp4netns(ExecutableLookup.find("slirp4netns").orElseThrow());
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+
+            assertThatThrownBy(() -> helper.start(dir, namespace.pid(), "127.0.0.1",
+                    List.of(new ForwardedPorts.Forward(taken.getLocalPort(), 5000))))
+                    .isInstanceOf(GuestNetwork.PortTakenException.class);
+        }
+        assertThat(helpersOf(dir)).as("slirp4netns processes of the failed start").isEmpty();
     }
 }

@@ -5,6 +5,7 @@ import io.deskpool.core.ErrorCode;
 import io.deskpool.core.probe.Probes;
 import io.deskpool.core.probe.ReadinessProbe;
 import io.deskpool.core.probe.ReadinessWaiter;
+import io.deskpool.core.spi.ForkSupport;
 import io.deskpool.core.spi.Provider;
 import io.deskpool.core.spi.RevertPath;
 import io.deskpool.core.spi.RevertResult;
@@ -70,6 +71,15 @@ public final class VmwareProvider implements Provider {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** Forking is not offered: see the reason (also in the module README). */
+    @Override
+    public ForkSupport forkSupport() {
+        return ForkSupport.unsupported("vmrun cannot start new VMs from a running VM's memory. A fork would take a snapshot with "
+                + "memory and make linked clones of it ('vmrun clone <vmx> <copy.vmx> linked -snapshot=<name>'), "
+                + "each then registered, given its own network identity and started; not built, and not testable "
+                + "without VMware");
     }
 
     @Override

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
@@ -118,6 +119,23 @@ class VmwareProviderTest {
                 "-T ws start " + a() + " gui",
                 "-T ws getGuestIPAddress " + a() + " -wait");
         assertThat(vmrun.misuse()).isEmpty();
+    }
+
+    @Test
+    void fork_is_refused_as_unsupported_naming_the_linked_clone_it_would_take() throws IOException {
+        VmwareProvider provider = bed.provider(bed.settings());
+        vmrun.clearCalls();
+        var parent = new io.deskpool.core.spi.VmHandle("vm-a", "vmware", a(), java.util.Optional.empty(), Map.of(),
+                java.time.Instant.EPOCH);
+
+        assertThat(provider.forkSupport().supported()).isFalse();
+        assertThatThrownBy(() -> provider.fork(new io.deskpool.core.spi.ForkRequest(parent, java.util.List.of("vm-b"),
+                Map.of(), java.time.Duration.ofMinutes(1))))
+                .isInstanceOfSatisfying(io.deskpool.core.DeskpoolException.class, e -> {
+                    assertThat(e.code()).isEqualTo(io.deskpool.core.ErrorCode.UNSUPPORTED_BY_PROVIDER);
+                    assertThat(e.getMessage()).contains("linked clone");
+                });
+        assertThat(vmrun.calls()).as("nothing was asked of vmrun").isEmpty();
     }
 
     @Test

@@ -66,9 +66,11 @@ public final class EnvApis implements AutoCloseable {
         this.engine = EnvEngine.create(pool, config, clock);
         EnvCallers envCallers = new EnvCallers(callers.client(), callers.presented(), callers.requireToken(), anonymous,
                 allowFrom);
-        this.remote = new RemoteEnvApi(engine, envCallers, chat, new EnvHealth(pool, engine), callers.admin());
+        this.remote = new RemoteEnvApi(engine, envCallers, chat, new EnvHealth(pool, engine), callers.admin(),
+                pool.config().poolSize());
         Duration maxWait = config.resetWait().compareTo(maxAcquireWait) > 0 ? config.resetWait() : maxAcquireWait;
-        this.sessions = new SessionApi(engine, callers.client(), new SessionJson(advertisedHost), maxWait, urls);
+        this.sessions = new SessionApi(engine, callers.client(), new SessionJson(advertisedHost), maxWait, urls,
+                pool.config().poolSize());
     }
 
     /** The main port: /v1/sessions and the remote env dialect. */

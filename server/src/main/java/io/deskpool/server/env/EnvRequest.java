@@ -8,6 +8,8 @@ import io.deskpool.env.EnvJson;
 import io.javalin.http.Context;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /** An env request's JSON body with typed, checked fields; malformed input is a 400 naming the field. */
@@ -91,6 +93,24 @@ final class EnvRequest {
             throw bad("field '" + field + "' must be a whole number from " + min + " to " + max);
         }
         return Optional.of(n.asInt());
+    }
+
+    /** A required array of 1 to {@code maxItems} whole numbers, each from {@code min} to {@code max}. */
+    List<Integer> integers(String field, int min, int max, int maxItems) {
+        JsonNode n = root.path(field);
+        String what = "field '" + field + "' is required and must be an array of 1 to " + maxItems
+                + " whole numbers from " + min + " to " + max;
+        if (!n.isArray() || n.isEmpty() || n.size() > maxItems) {
+            throw bad(what);
+        }
+        var out = new ArrayList<Integer>();
+        for (JsonNode item : n) {
+            if (!item.isIntegralNumber() || !item.canConvertToInt() || item.asInt() < min || item.asInt() > max) {
+                throw bad(what + ", got " + item);
+            }
+            out.add(item.asInt());
+        }
+        return out;
     }
 
     Optional<Duration> seconds(String field, Duration max) {

@@ -3,6 +3,7 @@ package io.deskpool.server.env;
 import io.deskpool.env.EnvEngine;
 import io.deskpool.env.EvaluationResult;
 import io.deskpool.env.ResetOptions;
+import io.deskpool.env.SessionView;
 import io.deskpool.env.StepRequest;
 import io.deskpool.env.StepResult;
 import io.deskpool.env.TaskConfig;
@@ -30,13 +31,17 @@ final class RemoteEnvApi {
     private final ChatMessages chat;
     private final EnvHealth health;
     private final Predicate<Context> admin;
+    private final int maxCopies;
 
-    RemoteEnvApi(EnvEngine engine, EnvCallers callers, ChatMessages chat, EnvHealth health, Predicate<Context> admin) {
+    /** @param maxCopies the most target slots one fork may name (POOL_SIZE) */
+    RemoteEnvApi(EnvEngine engine, EnvCallers callers, ChatMessages chat, EnvHealth health, Predicate<Context> admin,
+                 int maxCopies) {
         this.engine = engine;
         this.callers = callers;
         this.chat = chat;
         this.health = health;
         this.admin = admin;
+        this.maxCopies = maxCopies;
     }
 
     void register(Javalin app) {
@@ -44,6 +49,7 @@ final class RemoteEnvApi {
             app.post(prefix + "/env/reset", this::reset);
             app.post(prefix + "/env/step", this::step);
             app.post(prefix + "/env/evaluate", this::evaluate);
+            app.post(prefix + "/env/fork", this::fork);
             app.post(prefix + "/env/history_messages", this::history);
             app.get(prefix + "/env/history_messages", this::history);
             app.get(prefix + "/health", ctx -> ctx.json(health.report(admin.test(ctx))));
@@ -136,6 +142,25 @@ final class RemoteEnvApi {
         } else {
             ctx.json(r.score());
         }
+    }
+
+    /**
+     * {@code POST /env/fork {slot_id, target_slot_ids}}: the target slots carry the source slot's episode on from
+     * its current step, on copies of its VM, so a tree search branches without replaying actions. Answers as a
+     * replay does ({@code success}, {@code steps_completed}), with the slots.
+     */
+    private void fork(Context ctx) {
+        Call c = call(ctx);
+        List<Integer> targets = c.body.integers("target_slot_ids", 0, EnvEngine.MAX_SLOT, maxCopies);
+        List<SessionView> copies = engine.forkSlots(c.token, c.slot, targets);
+        var m = new LinkedHashMap<String, Object>();
+        m.put("success", true);
+        m.put("env_idx", c.slot);
+        m.put("slot_id", c.slot);
+        m.put("target_slot_ids", targets);
+        m.put("steps_completed", copies.get(0).step());
+        m.put("is_done", copies.get(0).state() == SessionView.State.DONE);
+        ctx.json(m);
     }
 
     private void history(Context ctx) {

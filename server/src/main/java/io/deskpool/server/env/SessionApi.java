@@ -25,15 +25,20 @@ final class SessionApi {
     private final SessionJson json;
     private final Duration maxWait;
     private final boolean screenshotUrls;
+    private final int maxCopies;
 
-    /** @param maxWait the longest reset wait a request may ask for */
+    /**
+     * @param maxWait   the longest reset wait a request may ask for
+     * @param maxCopies the most copies a fork may ask for (POOL_SIZE)
+     */
     SessionApi(EnvEngine engine, Function<Context, String> clientToken, SessionJson json, Duration maxWait,
-               boolean screenshotUrls) {
+               boolean screenshotUrls, int maxCopies) {
         this.engine = engine;
         this.clientToken = clientToken;
         this.json = json;
         this.maxWait = maxWait;
         this.screenshotUrls = screenshotUrls;
+        this.maxCopies = maxCopies;
     }
 
     void register(Javalin app) {
@@ -45,6 +50,7 @@ final class SessionApi {
         app.post("/v1/sessions/{id}/step", this::step);
         app.post("/v1/sessions/{id}/evaluate", ctx -> ctx.json(json.evaluation(
                 engine.evaluate(clientToken.apply(ctx), ctx.pathParam("id")))));
+        app.post("/v1/sessions/{id}/fork", this::fork);
         app.get("/v1/sessions/{id}/screenshot", ctx -> ctx.contentType("image/png")
                 .result(engine.screenshot(clientToken.apply(ctx), ctx.pathParam("id")).png()));
         app.delete("/v1/sessions/{id}", ctx -> {
@@ -86,6 +92,16 @@ final class SessionApi {
         var options = new ResetOptions(req.integer("max_steps", 1, 100_000), req.seconds("wait_seconds", maxWait),
                 req.bool("require_a11y_tree").orElse(false), !urls);
         return new Reset(task, options, urls);
+    }
+
+    /** {@code POST /v1/sessions/{id}/fork {count}}: 201 {@code {sessions}} carrying the episode on, or none at all. */
+    private void fork(Context ctx) {
+        String token = clientToken.apply(ctx);
+        EnvRequest req = EnvRequest.of(ctx);
+        int count = req.integer("count", 1, maxCopies).orElseThrow(() -> EnvRequest.bad("field 'count' is required "
+                + "(a whole number from 1 to " + maxCopies + ", POOL_SIZE)"));
+        ctx.status(201).json(Map.of("sessions", engine.fork(token, ctx.pathParam("id"), count).stream()
+                .map(json::session).toList()));
     }
 
     private void step(Context ctx) {

@@ -34,6 +34,9 @@ public final class BenchCommand {
     }
 
     public static int run(List<String> args, PrintStream out) {
+        if (!args.isEmpty() && args.get(0).equals("fork")) {
+            return ForkBench.run(args.subList(1, args.size()), SettingsLoader.fromProcess(), out);
+        }
         BenchOptions o;
         try {
             o = BenchOptions.parse(args);

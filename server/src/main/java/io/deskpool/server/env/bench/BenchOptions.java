@@ -21,7 +21,8 @@ record BenchOptions(int workers, int vms, int steps, int episodes, Optional<Stri
               minute, VM utilisation (leased VM-seconds / (M x wall seconds)) and call latencies.
               Without --url it starts the server in this process from the usual settings (PROVIDER, PATH_TO_VM,
               ...) with POOL_SIZE=POOL_WARM=M and waits until the M VMs are warm before measuring.
-              Defaults: --dialect native --workers 4 --vms 2 --steps 3 --episodes 4*workers --pause 0""";
+              Defaults: --dialect native --workers 4 --vms 2 --steps 3 --episodes 4*workers --pause 0
+              'bench fork --help': forking a prepared desktop against fresh resets and replays.""";
 
     static BenchOptions parse(List<String> args) {
         int workers = 4;

@@ -43,6 +43,30 @@ final class EnvClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())), path);
     }
 
+    /** GET returning the raw body (a screenshot). */
+    byte[] getBytes(String path, Duration timeout) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout).GET();
+        token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
+        try {
+            HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (r.statusCode() / 100 != 2) {
+                throw new CallFailed(path, r.statusCode(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return r.body();
+        } catch (IOException e) {
+            throw new CallFailed(path, 0, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CallFailed(path, 0, "interrupted");
+        }
+    }
+
+    /** POST to an absolute URL (a VM's own server, whose endpoints the session view gives its owner). */
+    JsonNode postTo(String url, ObjectNode body, Duration timeout) {
+        return send(HttpRequest.newBuilder(URI.create(url)).timeout(timeout).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())), url);
+    }
+
     JsonNode delete(String path, Duration timeout) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout).DELETE(), path);
     }

@@ -1,6 +1,5 @@
-package io.deskpool.provider.qemu;
+package io.deskpool.core.guest;
 
-import io.deskpool.core.guest.GuestExec;
 import io.deskpool.core.spi.VmEndpoints;
 
 import java.io.IOException;
@@ -13,17 +12,18 @@ import java.util.function.Supplier;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Sets a restored guest's clock, which otherwise stands at snapshot time, by running the configured command
- * ({@code {epoch}} = now in seconds) through the in-VM server's /execute.
+ * Sets a restored guest's clock, which otherwise stands at the time its state was saved, by running the configured
+ * command ({@code {epoch}} = now in seconds) through the in-VM server's /execute, on a fresh connection each try
+ * (connections from before a restore are stale). Shared by every provider that restores QEMU state.
  */
-final class GuestClock {
+public final class GuestClock {
     private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(5);
 
     private final String commandTemplate;
     private final Clock clock;
 
-    /** {@code commandTemplate} empty: the clock is left alone. */
-    GuestClock(String commandTemplate, Clock clock) {
+    /** {@code commandTemplate} empty (or blank): the clock is left alone. */
+    public GuestClock(String commandTemplate, Clock clock) {
         this.commandTemplate = requireNonNull(commandTemplate, "commandTemplate is null");
         this.clock = requireNonNull(clock, "clock is null");
     }
@@ -34,8 +34,8 @@ final class GuestClock {
      *
      * @param deathCheck why the VM can no longer answer, ending the wait early
      */
-    void set(VmEndpoints endpoints, long deadlineNanos, Supplier<Optional<String>> deathCheck) throws IOException {
-        if (commandTemplate.isEmpty()) {
+    public void set(VmEndpoints endpoints, long deadlineNanos, Supplier<Optional<String>> deathCheck) throws IOException {
+        if (commandTemplate.isBlank()) {
             return;
         }
         String lastProblem = "no attempt";
