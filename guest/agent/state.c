@@ -29,7 +29,9 @@ static int lock_state(int operation)
 {
     char path[512];
     state_path(path, sizeof path, "lock");
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    /* Read-only: flock needs no write access, and closing a file opened for writing is an IN_CLOSE_WRITE
+     * event, which would wake the display's watch of this directory on every look at the state, for ever. */
+    int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
     while (flock(fd, operation) != 0) {

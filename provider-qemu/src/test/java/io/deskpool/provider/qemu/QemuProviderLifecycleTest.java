@@ -2,6 +2,7 @@ package io.deskpool.provider.qemu;
 
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
+import io.deskpool.core.guest.GuestExec;
 import io.deskpool.core.spi.RevertPath;
 import io.deskpool.core.spi.RevertResult;
 import io.deskpool.core.spi.VmEndpoints;
@@ -127,6 +128,21 @@ class QemuProviderLifecycleTest {
                 return screen.frame();
             }
         }, screenshot, Duration.ofSeconds(20))).as("pixels differing from /screenshot").isZero();
+    }
+
+    @Test
+    @Order(1)
+    void the_guest_display_sleeps_while_the_desktop_does_not_change() throws Exception {
+        // Counted in the guest's own CPU ticks (100 a second), so a busy host does not change the answer: a
+        // display that woke itself up for ever took nearly all of them, and a whole host core per idle VM.
+        GuestExec.Result ticks = GuestCalls.shell(vm.requireEndpoints(),
+                "p=$(grep -l '^deskpool-displa' /proc/[0-9]*/comm | head -n 1 | cut -d/ -f3); "
+                        + "a=$(cut -d' ' -f14,15 /proc/$p/stat); sleep 2; b=$(cut -d' ' -f14,15 /proc/$p/stat); "
+                        + "echo $a $b");
+        String[] t = ticks.output().trim().split("\\s+");
+        assertThat(t).as("user and system ticks of the display process before and after, from %s", ticks).hasSize(4);
+        long used = Long.parseLong(t[2]) + Long.parseLong(t[3]) - Long.parseLong(t[0]) - Long.parseLong(t[1]);
+        assertThat(used).as("guest CPU ticks the display used in 2 s without a change (of 200)").isLessThan(100);
     }
 
     @Test

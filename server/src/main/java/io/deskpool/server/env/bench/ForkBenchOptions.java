@@ -15,8 +15,8 @@ record ForkBenchOptions(List<Integer> copies, List<Integer> ballastMb, int balla
               Forks a prepared desktop through /v1/sessions/{id}/fork and compares it with what a client does
               without fork, on servers started in this process from the usual settings (PROVIDER, ...): the N
               fresh resets on one of exactly N warm VMs, the fork on one of POOL_SIZE=N+1 without spares, so no
-              VM idles beside the measured ones (an idle guest under software emulation takes ~1/5 of a core)
-              and no boot runs while anything is timed; a VM booted for a reset is not counted:
+              VM but the measured ones runs and no boot runs while anything is timed; a VM booted for a reset
+              is not counted:
                 copies    N copies ready to act: one reset running the task's setup (a guest shell loop costing
                           --cpu-seconds of guest CPU, then a marker file) and a fork into N, against N fresh
                           resets running the same setup at once
