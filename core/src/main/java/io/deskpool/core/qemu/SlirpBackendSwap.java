@@ -35,8 +35,10 @@ public record SlirpBackendSwap(String backendId, String hubPortId, int hubId, Li
         qmp.execute("netdev_del", Map.of("id", backendId), timeout);
         qmp.execute("netdev_del", Map.of("id", hubPortId), timeout);
         List<Map<String, String>> rules = forwards.stream().map(rule -> Map.of("str", rule)).toList();
-        qmp.execute("netdev_add", Map.of("type", "user", "id", backendId, "restrict", restrict, "ipv6", ipv6,
-                "hostfwd", rules), timeout);
+        // ipv4 explicitly: QEMU takes one of ipv4/ipv6 given alone as "the other one off", so ipv6=true alone
+        // would make a backend without IPv4 that never reaches the guest.
+        qmp.execute("netdev_add", Map.of("type", "user", "id", backendId, "restrict", restrict, "ipv4", true,
+                "ipv6", ipv6, "hostfwd", rules), timeout);
         qmp.execute("netdev_add", Map.of("type", "hubport", "id", hubPortId, "hubid", hubId, "netdev", backendId),
                 timeout);
     }
