@@ -32,8 +32,9 @@ public final class QemuSettings {
     public static final Setting READY_PROBE = Setting.of("QEMU_READY_PROBE", "desktop",
             "What readiness waits for: desktop (GET /screenshot and Chrome's /json/version) or screenshot");
     public static final Setting CLOCK_SYNC_COMMAND = Setting.of("QEMU_CLOCK_SYNC_COMMAND", "date -s @{epoch}",
-            "Shell command run through the in-VM server's /execute after a snapshot revert to set the guest clock "
-                    + "({epoch} = host time in seconds; e.g. 'echo password | sudo -S date -s @{epoch}' for "
+            "Command run through the in-VM server's /execute after a snapshot revert or a fork to set the guest "
+                    + "clock, as a program when it is plain words, else through the shell ({epoch} = host time in "
+                    + "seconds; e.g. 'echo password | sudo -S date -s @{epoch}' for "
                     + "OSWorld's Ubuntu image); empty = leave the clock at snapshot time");
     public static final Setting MEMORY_DIR = Setting.of("QEMU_MEMORY_DIR", "/dev/shm",
             "Directory (a tmpfs) for the guests' RAM as files: a fork then copies the parent's memory at memory speed and "
