@@ -17,7 +17,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -34,6 +36,8 @@ final class LeaseJournal implements PoolListener {
 
     private final Path dir;
     private volatile boolean failing;
+    /** Leases whose file could not be written, written again with the next write that works or the next event. */
+    private final Map<String, Lease> unwritten = new ConcurrentHashMap<>();
 
     LeaseJournal(Path stateDir) {
         this.dir = stateDir.resolve("leases");
@@ -41,6 +45,25 @@ final class LeaseJournal implements PoolListener {
 
     /** Keeps a lease for the next start. */
     void record(Lease lease) {
+        if (write(lease)) {
+            retryUnwritten();
+        }
+    }
+
+    /**
+     * Writes the files of leases granted while the disk took no writes, so a server killed after the disk recovered
+     * still gives them back to their clients (found by the chaos soak: such a VM was reverted on restart while its
+     * client still drove it, and handed out again with that client's files in it).
+     */
+    private void retryUnwritten() {
+        for (Lease pending : List.copyOf(unwritten.values())) {
+            if (!write(pending)) {
+                return;
+            }
+        }
+    }
+
+    private boolean write(Lease lease) {
         var m = new LinkedHashMap<String, Object>();
         m.put("lease_id", lease.id());
         m.put("vm_id", lease.vmId());
@@ -51,16 +74,20 @@ final class LeaseJournal implements PoolListener {
             Path file = dir.resolve(lease.id() + SUFFIX);
             StateDirectory.writeAtomically(file, JSON.writeValueAsString(m));
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            unwritten.remove(lease.id());
             if (failing) {
                 failing = false;
                 log.info("Leases are kept in {} again", dir);
             }
+            return true;
         } catch (IOException | UnsupportedOperationException e) {
+            unwritten.put(lease.id(), lease);
             if (!failing) {
                 failing = true;
-                log.warn("Cannot keep leases in {} ({}); a restart will revert the VMs of leases granted meanwhile", dir,
-                        e.getMessage());
+                log.warn("Cannot keep leases in {} ({}); they are written once it takes writes again, and a restart "
+                        + "before that reverts their VMs", dir, e.getMessage());
             }
+            return false;
         }
     }
 
@@ -100,7 +127,10 @@ final class LeaseJournal implements PoolListener {
         // A pool that closes keeps them: its VMs may be kept for the next start, or be gone (the leases are then lost).
         if (event instanceof PoolEvent.LeaseEnded ended
                 && ended.reason() != io.deskpool.core.pool.LeaseEndReason.POOL_CLOSED) {
+            unwritten.remove(ended.lease().id());
             forget(ended.lease().id());
+        } else if (!unwritten.isEmpty()) {
+            retryUnwritten();
         }
     }
 

@@ -80,4 +80,36 @@ class LeaseJournalTest {
 
         assertThat(new LeaseJournal(state).load()).isEmpty();
     }
+
+    @Test
+    void leases_granted_while_the_disk_took_no_writes_are_kept_once_it_takes_them_again() throws Exception {
+        Path blocker = state.resolve("leases");
+        Files.writeString(blocker, "a file where the directory should be");
+        LeaseJournal journal = new LeaseJournal(state);
+        Lease kept = lease("lease-1", "vm-1");
+        Lease ended = lease("lease-2", "vm-2");
+        journal.record(kept);
+        journal.record(ended);
+        journal.onEvent(new PoolEvent.LeaseEnded(ended, LeaseEndReason.RELEASED));
+        Files.delete(blocker);
+
+        journal.record(lease("lease-3", "vm-3"));
+
+        assertThat(new LeaseJournal(state).load()).extracting(CarriedLease::leaseId)
+                .containsExactlyInAnyOrder("lease-1", "lease-3");
+    }
+
+    @Test
+    void any_pool_event_after_the_disk_recovered_writes_the_leases_it_missed() throws Exception {
+        Path blocker = state.resolve("leases");
+        Files.writeString(blocker, "a file where the directory should be");
+        LeaseJournal journal = new LeaseJournal(state);
+        Lease lease = lease("lease-1", "vm-1");
+        journal.record(lease);
+        Files.delete(blocker);
+
+        journal.onEvent(new PoolEvent.LeaseGranted(lease("lease-9", "vm-9"), java.time.Duration.ZERO));
+
+        assertThat(new LeaseJournal(state).load()).extracting(CarriedLease::leaseId).containsExactly("lease-1");
+    }
 }
