@@ -10,7 +10,6 @@ import io.deskpool.env.eval.EvaluatorSpec;
 import io.deskpool.env.eval.Evaluators;
 import io.deskpool.env.eval.MetricThreads;
 import io.deskpool.env.spi.EvalContext;
-import io.deskpool.env.spi.GuestAccess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,22 +41,7 @@ class EvaluatorFileAccessTest {
             Optional.empty(), new MetricThreads(Duration.ofSeconds(20), 4), 1024 * 1024);
 
     private EvalContext ctx() {
-        return new EvalContext() {
-            @Override
-            public GuestAccess guest() {
-                throw new AssertionError("no VM in this test");
-            }
-
-            @Override
-            public Path workDir() {
-                return work;
-            }
-
-            @Override
-            public Path download(String url, String fileName) {
-                throw new AssertionError("no downloads in this test");
-            }
-        };
+        return new OfflineEvalContext(work);
     }
 
     private double hashOf(String path, String sha256) throws Exception {

@@ -9,7 +9,6 @@ import io.deskpool.env.eval.Evaluators;
 import io.deskpool.env.eval.MetricThreads;
 import io.deskpool.env.spi.EvalContext;
 import io.deskpool.env.spi.EvalFiles;
-import io.deskpool.env.spi.GuestAccess;
 import io.deskpool.env.spi.Metric;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,22 +78,7 @@ class MetricDeadlineTest {
             Optional.empty(), threads, 1024);
 
     private EvalContext ctx() {
-        return new EvalContext() {
-            @Override
-            public GuestAccess guest() {
-                throw new AssertionError("no VM in this test");
-            }
-
-            @Override
-            public Path workDir() {
-                return work;
-            }
-
-            @Override
-            public Path download(String url, String fileName) {
-                throw new AssertionError("no downloads in this test");
-            }
-        };
+        return new OfflineEvalContext(work);
     }
 
     private DeskpoolException fails(String func) {
