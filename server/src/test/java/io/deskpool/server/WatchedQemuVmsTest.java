@@ -38,6 +38,15 @@ class WatchedQemuVmsTest {
         }
     }
 
+    private static char procState(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2);
+        } catch (java.io.IOException e) {
+            return '?';
+        }
+    }
+
     private long qemuPid(String vmId) throws Exception {
         return Long.parseLong(Files.readString(state.resolve("qemu").resolve(vmId).resolve("qemu.pid")).strip());
     }
@@ -47,6 +56,8 @@ class WatchedQemuVmsTest {
         String frozen = server.pool().vms().stream().filter(v -> v.state() == VmState.WARM).findFirst().orElseThrow().id();
         long pid = qemuPid(frozen);
         new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor();
+        // kill(1) returns once the signal is queued; a busy host may not have run QEMU to act on it yet.
+        QemuServerTestBed.eventually("QEMU shows as stopped", () -> procState(pid) == 'T', 30);
 
         JsonNode lease = http.post("/v1/leases", QemuServerTestBed.BETA, "{\"wait_seconds\": 240}").json();
 

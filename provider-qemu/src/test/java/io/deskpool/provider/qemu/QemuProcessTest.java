@@ -20,6 +20,18 @@ class QemuProcessTest {
         return QemuProcess.start(List.of(argv), dir);
     }
 
+    /**
+     * Sends SIGSTOP and waits until the kernel shows the process stopped: kill(1) returns once the signal
+     * is queued, and a busy host may not have run the target to act on it yet.
+     */
+    private static void freeze(QemuProcess p) throws Exception {
+        new ProcessBuilder("kill", "-STOP", Long.toString(p.pid())).start().waitFor();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!ProcState.stopped(p.pid()) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
     @Test
     void a_process_killed_by_a_signal_says_which_signal() throws Exception {
         QemuProcess p = started("sleep", "60");
@@ -44,7 +56,7 @@ class QemuProcessTest {
     void a_stopped_process_is_stopped_but_still_running() throws Exception {
         QemuProcess p = started("sleep", "60");
         try {
-            new ProcessBuilder("kill", "-STOP", Long.toString(p.pid())).start().waitFor();
+            freeze(p);
 
             assertThat(p.isStopped()).isTrue();
             assertThat(p.isRunning()).isTrue();
@@ -58,7 +70,7 @@ class QemuProcessTest {
     @Test
     void a_frozen_process_is_killed_at_once_instead_of_after_the_grace() throws Exception {
         QemuProcess p = started("sleep", "600");
-        new ProcessBuilder("kill", "-STOP", Long.toString(p.pid())).start().waitFor();
+        freeze(p);
 
         // The grace is far longer than the guard: a stop that waited it out would fail here.
         org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30),
