@@ -106,7 +106,8 @@ public final class DeskpoolServer implements AutoCloseable {
             pool = new VmPool(provider, poolConfig, tokens.quotas(), clock, labels::redact);
             PoolMetrics metrics = new PoolMetrics(pool, labels);
             pool.addListener(metrics);
-            LeaseJournal journal = new LeaseJournal(state.root());
+            VmPool leasing = pool;
+            LeaseJournal journal = new LeaseJournal(state.root(), id -> leasing.lease(id).isPresent());
             pool.addListener(journal);
             log.info("Pool: size {}, warm spares {}, boot concurrency {}, lease TTL {} s, ready timeout {} s, snapshot '{}'",
                     poolConfig.poolSize(), poolConfig.warmTarget(), poolConfig.bootConcurrency(),

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -28,6 +29,10 @@ import java.util.stream.Stream;
  * same lease instead of reverting it and handing it to someone else while the first client still uses it. A file is
  * written when the lease is granted and removed when it ends; env sessions do not survive a restart, so their
  * leases are not kept. A disk that takes no writes costs the carry-over of those leases, never the lease itself.
+ *
+ * <p>Writes and removals run one at a time, and a file is written only for a lease the pool still holds (the pool
+ * drops a lease before it tells its listeners the lease ended). So a lease that ends while its file is being written,
+ * or before its grant is recorded, leaves no file behind to be carried over to a client that is gone.
  */
 final class LeaseJournal implements PoolListener {
     private static final Logger log = LoggerFactory.getLogger(LeaseJournal.class);
@@ -35,12 +40,16 @@ final class LeaseJournal implements PoolListener {
     private static final String SUFFIX = ".json";
 
     private final Path dir;
+    private final Predicate<String> held;
+    private final Object files = new Object();
     private volatile boolean failing;
     /** Leases whose file could not be written, written again with the next write that works or the next event. */
     private final Map<String, Lease> unwritten = new ConcurrentHashMap<>();
 
-    LeaseJournal(Path stateDir) {
+    /** @param held whether the pool still holds the lease with this id */
+    LeaseJournal(Path stateDir, Predicate<String> held) {
         this.dir = stateDir.resolve("leases");
+        this.held = held;
     }
 
     /** Keeps a lease for the next start. */
@@ -64,6 +73,16 @@ final class LeaseJournal implements PoolListener {
     }
 
     private boolean write(Lease lease) {
+        synchronized (files) {
+            if (!held.test(lease.id())) {
+                unwritten.remove(lease.id());
+                return true;
+            }
+            return writeFile(lease);
+        }
+    }
+
+    private boolean writeFile(Lease lease) {
         var m = new LinkedHashMap<String, Object>();
         m.put("lease_id", lease.id());
         m.put("vm_id", lease.vmId());
@@ -135,10 +154,12 @@ final class LeaseJournal implements PoolListener {
     }
 
     private void forget(String leaseId) {
-        try {
-            Files.deleteIfExists(dir.resolve(leaseId + SUFFIX));
-        } catch (IOException e) {
-            log.debug("Cannot remove the lease file of {}: {}", leaseId, e.getMessage());
+        synchronized (files) {
+            try {
+                Files.deleteIfExists(dir.resolve(leaseId + SUFFIX));
+            } catch (IOException e) {
+                log.debug("Cannot remove the lease file of {}: {}", leaseId, e.getMessage());
+            }
         }
     }
 }

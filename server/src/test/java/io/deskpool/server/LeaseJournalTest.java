@@ -24,6 +24,17 @@ class LeaseJournalTest {
 
     @TempDir
     Path state;
+    /** Leases the pool no longer holds; a test adds one before it tells the journal, as the pool does. */
+    private final Set<String> ended = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private LeaseJournal journal() {
+        return new LeaseJournal(state, id -> !ended.contains(id));
+    }
+
+    private void end(LeaseJournal journal, Lease lease, LeaseEndReason reason) {
+        ended.add(lease.id());
+        journal.onEvent(new PoolEvent.LeaseEnded(lease, reason));
+    }
 
     private static Lease lease(String id, String vm) {
         VmHandle h = new VmHandle(vm, "memory", "mem-" + vm, Optional.empty(), Map.of(), T);
@@ -32,38 +43,38 @@ class LeaseJournalTest {
 
     @Test
     void a_recorded_lease_is_read_back_by_the_next_start_and_only_its_owner_may_read_the_file() throws Exception {
-        new LeaseJournal(state).record(lease("lease-1", "vm-1"));
+        journal().record(lease("lease-1", "vm-1"));
 
-        assertThat(new LeaseJournal(state).load()).containsExactly(new CarriedLease("lease-1", "vm-1", "alpha-secret", T));
+        assertThat(journal().load()).containsExactly(new CarriedLease("lease-1", "vm-1", "alpha-secret", T));
         assertThat(Files.getPosixFilePermissions(state.resolve("leases/lease-1.json")))
                 .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     }
 
     @Test
     void a_lease_that_ends_is_forgotten() {
-        LeaseJournal journal = new LeaseJournal(state);
+        LeaseJournal journal = journal();
         Lease lease = lease("lease-1", "vm-1");
         journal.record(lease);
 
-        journal.onEvent(new PoolEvent.LeaseEnded(lease, LeaseEndReason.RELEASED));
+        end(journal, lease, LeaseEndReason.RELEASED);
 
         assertThat(journal.load()).isEmpty();
     }
 
     @Test
     void a_pool_that_closes_keeps_its_leases_for_the_next_start() {
-        LeaseJournal journal = new LeaseJournal(state);
+        LeaseJournal journal = journal();
         Lease lease = lease("lease-1", "vm-1");
         journal.record(lease);
 
-        journal.onEvent(new PoolEvent.LeaseEnded(lease, LeaseEndReason.POOL_CLOSED));
+        end(journal, lease, LeaseEndReason.POOL_CLOSED);
 
         assertThat(journal.load()).extracting(CarriedLease::leaseId).containsExactly("lease-1");
     }
 
     @Test
     void leases_the_start_did_not_carry_over_are_forgotten() {
-        LeaseJournal journal = new LeaseJournal(state);
+        LeaseJournal journal = journal();
         journal.record(lease("lease-1", "vm-1"));
         journal.record(lease("lease-2", "vm-2"));
 
@@ -76,26 +87,26 @@ class LeaseJournalTest {
     void a_state_directory_that_takes_no_writes_costs_the_carry_over_not_the_lease() throws Exception {
         Files.writeString(state.resolve("leases"), "a file where the directory should be");
 
-        new LeaseJournal(state).record(lease("lease-1", "vm-1"));
+        journal().record(lease("lease-1", "vm-1"));
 
-        assertThat(new LeaseJournal(state).load()).isEmpty();
+        assertThat(journal().load()).isEmpty();
     }
 
     @Test
     void leases_granted_while_the_disk_took_no_writes_are_kept_once_it_takes_them_again() throws Exception {
         Path blocker = state.resolve("leases");
         Files.writeString(blocker, "a file where the directory should be");
-        LeaseJournal journal = new LeaseJournal(state);
+        LeaseJournal journal = journal();
         Lease kept = lease("lease-1", "vm-1");
-        Lease ended = lease("lease-2", "vm-2");
+        Lease released = lease("lease-2", "vm-2");
         journal.record(kept);
-        journal.record(ended);
-        journal.onEvent(new PoolEvent.LeaseEnded(ended, LeaseEndReason.RELEASED));
+        journal.record(released);
+        end(journal, released, LeaseEndReason.RELEASED);
         Files.delete(blocker);
 
         journal.record(lease("lease-3", "vm-3"));
 
-        assertThat(new LeaseJournal(state).load()).extracting(CarriedLease::leaseId)
+        assertThat(journal().load()).extracting(CarriedLease::leaseId)
                 .containsExactlyInAnyOrder("lease-1", "lease-3");
     }
 
@@ -103,13 +114,48 @@ class LeaseJournalTest {
     void any_pool_event_after_the_disk_recovered_writes_the_leases_it_missed() throws Exception {
         Path blocker = state.resolve("leases");
         Files.writeString(blocker, "a file where the directory should be");
-        LeaseJournal journal = new LeaseJournal(state);
+        LeaseJournal journal = journal();
         Lease lease = lease("lease-1", "vm-1");
         journal.record(lease);
         Files.delete(blocker);
 
         journal.onEvent(new PoolEvent.LeaseGranted(lease("lease-9", "vm-9"), java.time.Duration.ZERO));
 
-        assertThat(new LeaseJournal(state).load()).extracting(CarriedLease::leaseId).containsExactly("lease-1");
+        assertThat(journal().load()).extracting(CarriedLease::leaseId).containsExactly("lease-1");
+    }
+
+    @Test
+    void a_lease_that_ended_before_its_grant_was_recorded_leaves_no_file() {
+        LeaseJournal journal = journal();
+        Lease lease = lease("lease-1", "vm-1");
+        end(journal, lease, LeaseEndReason.RELEASED);
+
+        journal.record(lease);
+
+        assertThat(journal().load()).isEmpty();
+    }
+
+    @Test
+    void a_lease_that_ends_while_its_file_is_being_written_leaves_no_file() throws Exception {
+        Lease lease = lease("lease-1", "vm-1");
+        var ending = new java.util.concurrent.atomic.AtomicReference<Thread>();
+        LeaseJournal[] journal = new LeaseJournal[1];
+        journal[0] = new LeaseJournal(state, id -> {
+            // The pool still held the lease when the journal asked; the client releases it right after.
+            Thread t = new Thread(() -> end(journal[0], lease, LeaseEndReason.RELEASED));
+            ending.set(t);
+            t.start();
+            try {
+                t.join(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return true;
+        });
+
+        journal[0].record(lease);
+        ending.get().join();
+
+        assertThat(journal().load()).isEmpty();
     }
 }
