@@ -26,16 +26,24 @@ import static java.util.Objects.requireNonNull;
  * every page through QEMU, and the copies map that frozen copy ({@code <fork id>.ram}) copy-on-write. The files
  * sit in a directory of this state directory's own (mode 0700: guest memory is nobody else's business). Without
  * QEMU_MEMORY_DIR guests get anonymous memory and forks stream it.
+ *
+ * <p>Each such directory names its state directory in a file {@code state-dir}: a tmpfs file holds host RAM until it
+ * is deleted, so a start removes the directories of state directories that no longer exist (deleted with their VMs
+ * killed, which no server lived to clean up).
  */
 final class GuestMemory {
     private static final Logger log = LoggerFactory.getLogger(GuestMemory.class);
     private static final String SUFFIX = ".ram";
+    private static final String PREFIX = "deskpool-";
+    private static final String STATE_DIR_FILE = "state-dir";
 
     private final Optional<Path> root;
+    private final Path stateDir;
 
     GuestMemory(Optional<Path> memoryDir, Path stateDir) {
+        this.stateDir = stateDir.toAbsolutePath().normalize();
         this.root = requireNonNull(memoryDir, "memoryDir is null")
-                .map(d -> d.toAbsolutePath().normalize().resolve("deskpool-" + hash(stateDir)));
+                .map(d -> d.toAbsolutePath().normalize().resolve(PREFIX + hash(this.stateDir)));
     }
 
     boolean inFiles() {
@@ -105,10 +113,40 @@ final class GuestMemory {
         root.ifPresent(FileTree::deleteQuietly);
     }
 
+    /**
+     * Deletes the memory directories (beside this one) whose state directory is gone. A directory without its
+     * {@code state-dir} file, or that this user cannot read, is someone else's and is left alone.
+     */
+    void removeAbandoned() {
+        if (root.isEmpty() || !Files.isDirectory(root.get().getParent())) {
+            return;
+        }
+        try (Stream<Path> dirs = Files.list(root.get().getParent())) {
+            for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(PREFIX) && !d.equals(root.get()))
+                    .toList()) {
+                Path owner = dir.resolve(STATE_DIR_FILE);
+                if (!Files.isRegularFile(owner) || !Files.isReadable(owner)) {
+                    continue;
+                }
+                Path state = Path.of(Files.readString(owner, StandardCharsets.UTF_8).strip());
+                if (state.isAbsolute() && !Files.exists(state)) {
+                    log.info("Deleting the guest memory files in {}: their state directory {} is gone", dir, state);
+                    FileTree.deleteQuietly(dir);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("Could not look for abandoned guest memory beside {}: {}", root.get(), e.toString());
+        }
+    }
+
     private void ensureRoot() throws IOException {
         Path dir = root.orElseThrow();
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        Path owner = dir.resolve(STATE_DIR_FILE);
+        if (!Files.isRegularFile(owner)) {
+            Files.writeString(owner, stateDir.toString(), StandardCharsets.UTF_8);
         }
     }
 

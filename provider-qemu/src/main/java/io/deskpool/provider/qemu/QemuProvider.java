@@ -291,6 +291,7 @@ public final class QemuProvider implements Provider {
     public List<VmHandle> listOwned() {
         List<VmHandle> owned = adoption.owned();
         collectSharedFiles();
+        memory.removeAbandoned();
         return owned;
     }
 
