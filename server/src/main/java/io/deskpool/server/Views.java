@@ -12,7 +12,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** JSON shapes of leases and VMs, as one caller may see them (other people's tokens redacted). */
+/**
+ * JSON shapes of leases and VMs, as one caller may see them (other people's tokens redacted). The backend's own name
+ * for a VM (a QEMU pid file's path on the host, a container or instance id) is shown to the admin token only, like
+ * the providers' failure messages; OSWorld's {@code container_id} is the VM id for everyone else.
+ */
 final class Views {
     private final String publicHost;
     private final Clock clock;
@@ -66,7 +70,7 @@ final class Views {
         m.put("host", e.map(this::advertisedHost).orElse(""));
         m.put("start_time", lease.grantedAt().getEpochSecond());
         m.put("duration_minutes", Math.round(Duration.between(lease.grantedAt(), clock.instant()).toSeconds() / 6.0) / 10.0);
-        m.put("container_id", lease.vm().backendId());
+        m.put("container_id", caller.admin() ? lease.vm().backendId() : lease.vmId());
         m.put("vm_id", lease.vmId());
         return m;
     }
@@ -80,7 +84,9 @@ final class Views {
         m.put("age_seconds", Math.max(0, Duration.between(vm.createdAt(), now).toSeconds()));
         m.put("state_since", vm.stateSince().toString());
         m.put("reverts", vm.reverts());
-        m.put("backend_id", vm.handle().map(VmHandle::backendId).orElse(""));
+        if (caller.admin()) {
+            m.put("backend_id", vm.handle().map(VmHandle::backendId).orElse(""));
+        }
         m.put("endpoints", vm.handle().map(this::endpoints).orElse(Map.of()));
         vm.lease().ifPresent(l -> {
             m.put("lease_id", caller.mayActOn(l.token()) ? l.id() : "");

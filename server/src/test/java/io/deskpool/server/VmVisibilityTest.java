@@ -102,4 +102,14 @@ class VmVisibilityTest {
         assertThat(overview.path("vms")).hasSize(3);
         assertThat(overview.path("admin").asBoolean()).isTrue();
     }
+
+    @Test
+    void the_backends_own_name_for_a_vm_is_shown_to_the_admin_only() {
+        String backendId = bed.server.pool().vm(bobVm).orElseThrow().handle().orElseThrow().backendId();
+
+        assertThat(http.get("/v1/vms/" + bobVm, BOB).json().has("backend_id")).isFalse();
+        assertThat(http.get("/emulators", ALICE).json().get(0).path("container_id").asText()).isEqualTo(aliceVm);
+        assertThat(http.get("/v1/vms/" + bobVm, ADMIN).json().path("backend_id").asText()).isEqualTo(backendId);
+        assertThat(http.get("/v1/overview", BOB).body()).doesNotContain(backendId);
+    }
 }
