@@ -13,13 +13,17 @@ import java.util.Random;
  * a few seconds reads its marker (client and lease id) back and writes it again through the VM's {@code /execute}
  * every second, with a heartbeat every few seconds; then it releases the VM. A marker that is not its own, read
  * while the lease was confirmed before (the grant or a heartbeat) and after (a heartbeat or the release), means
- * another client had the VM; one found at hand-out means it was handed out dirty.
+ * another client had the VM; one found at hand-out means it was handed out dirty. Like a real client it keeps its
+ * lease through a server restart (a killed server carries leases over): a heartbeat or release the server was not
+ * there to answer is made again once it is back, instead of leaving the lease to run out its TTL.
  */
 final class LeaseClient implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(LeaseClient.class);
     static final String MARKER = "/tmp/deskpool-chaos-marker";
     private static final Duration CALL = Duration.ofSeconds(5);
     private static final Duration GUEST_CALL = Duration.ofSeconds(5);
+    /** How long a call about a lease is retried while the server cannot be reached (a restart takes 10-20 s). */
+    private static final Duration SERVER_BACK_WITHIN = Duration.ofSeconds(120);
 
     private final String id;
     private final String token;
@@ -113,7 +117,8 @@ final class LeaseClient implements Runnable {
                     confirm(suspicious);
                 }
             }
-            ChaosHttp.Reply released = http.send("DELETE", server.baseUrl() + "/v1/leases/" + leaseId, token, null, CALL);
+            ChaosHttp.Reply released = onceReachable(() -> http.send("DELETE", server.baseUrl() + "/v1/leases/" + leaseId,
+                    token, null, CALL));
             if (ok(released)) {
                 confirmed = released.sentNanos();
                 confirm(suspicious);
@@ -132,7 +137,27 @@ final class LeaseClient implements Runnable {
     }
 
     private ChaosHttp.Reply heartbeat(String leaseId) {
-        return http.send("POST", server.baseUrl() + "/v1/leases/" + leaseId + "/heartbeat", token, "{}", CALL);
+        return onceReachable(() -> http.send("POST", server.baseUrl() + "/v1/leases/" + leaseId + "/heartbeat", token,
+                "{}", CALL));
+    }
+
+    /**
+     * The call's answer; while the server cannot be reached, the call again every second, for a while (also after the
+     * run's end: a lease is released, not left behind).
+     */
+    private ChaosHttp.Reply onceReachable(java.util.function.Supplier<ChaosHttp.Reply> call) {
+        ChaosHttp.Reply r = call.get();
+        long giveUp = System.nanoTime() + SERVER_BACK_WITHIN.toNanos();
+        while (!r.reachable() && System.nanoTime() < giveUp) {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return r;
+            }
+            r = call.get();
+        }
+        return r;
     }
 
     /** Whether the lease call succeeded; a lost lease is counted, a server that is down is waited for. */

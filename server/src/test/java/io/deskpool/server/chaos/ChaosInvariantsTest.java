@@ -63,6 +63,35 @@ class ChaosInvariantsTest {
     }
 
     @Test
+    void clients_keep_their_leases_through_server_restarts_and_release_each_one() throws Exception {
+        ChaosLedger ledger = new ChaosLedger();
+        try (FakePoolServer fake = new FakePoolServer(FakePoolServer.Behaviour.CORRECT, 2)) {
+            ChaosHttp http = new ChaosHttp();
+            ServerProcess server = new ServerProcess(Map.of(), Path.of("unused.log"), fake.port(), http);
+            ChaosClock clock = new ChaosClock(RUN);
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                Thread t = new Thread(new LeaseClient("client-" + i, "token-" + i, server, http, ledger, clock, i,
+                        Duration.ofSeconds(2)));
+                t.start();
+                threads.add(t);
+            }
+            while (clock.running()) {
+                Thread.sleep(700);
+                fake.restart(800);
+            }
+            for (Thread t : threads) {
+                t.join(Duration.ofSeconds(60).toMillis());
+            }
+            ledger.checkIntervals(Map.of("token-0", 1, "token-1", 1));
+
+            assertThat(ledger.handouts()).isPositive();
+            assertThat(fake.unreleased()).as("leases left to run out their TTL").isEmpty();
+            assertThat(ledger.totalViolations()).as(ledger.notes().toString()).isZero();
+        }
+    }
+
+    @Test
     void a_token_confirmed_on_more_leases_at_once_than_its_limit_is_over_its_limit() {
         ChaosLedger ledger = new ChaosLedger();
         ledger.held(new ChaosLedger.Held("alpha", "vm-1", "c1", "l1", 0, 100));

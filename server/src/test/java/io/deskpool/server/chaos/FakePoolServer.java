@@ -29,7 +29,8 @@ final class FakePoolServer implements AutoCloseable {
     }
 
     private final Behaviour behaviour;
-    private final HttpServer api;
+    private final int port;
+    private volatile HttpServer api;
     private final List<Guest> guests = new ArrayList<>();
     private final Map<String, Guest> leased = new ConcurrentHashMap<>();
     private final AtomicInteger leases = new AtomicInteger();
@@ -39,13 +40,31 @@ final class FakePoolServer implements AutoCloseable {
         for (int i = 0; i < vms; i++) {
             guests.add(new Guest("vm-" + i));
         }
-        api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        api.createContext("/v1/leases", this::leases);
-        api.start();
+        api = listen(0);
+        port = api.getAddress().getPort();
+    }
+
+    private HttpServer listen(int onPort) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), onPort), 0);
+        server.createContext("/v1/leases", this::leases);
+        server.start();
+        return server;
     }
 
     int port() {
-        return api.getAddress().getPort();
+        return port;
+    }
+
+    /** The API is gone for {@code downMillis}, then back on the same port with the same leases (a restart). */
+    void restart(long downMillis) throws IOException, InterruptedException {
+        api.stop(0);
+        Thread.sleep(downMillis);
+        api = listen(port);
+    }
+
+    /** Leases granted and never released. */
+    java.util.Set<String> unreleased() {
+        return java.util.Set.copyOf(leased.keySet());
     }
 
     private synchronized Guest take() {
