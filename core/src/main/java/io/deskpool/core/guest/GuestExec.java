@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deskpool.core.spi.VmEndpoints;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -19,9 +21,13 @@ import static java.util.Objects.requireNonNull;
 /**
  * Runs a shell command in the guest through the in-VM server's {@code POST /execute}. Every call opens a fresh
  * connection and closes it: after a snapshot restore the guest has forgotten every connection opened since the
- * snapshot, so a pooled keep-alive connection would hang or be reset.
+ * snapshot, so a pooled keep-alive connection would hang or be reset. The guest is untrusted (a forked child carries
+ * whatever an agent left running in its parent): the whole call, not each read, ends at the timeout, and an answer
+ * longer than {@link #MAX_ANSWER_BYTES} is refused rather than read.
  */
 public final class GuestExec {
+    /** The most of an answer read; /execute answers a short status and the command's output. */
+    static final int MAX_ANSWER_BYTES = 1024 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The server's answer: HTTP status and the /execute fields (returncode -1 when absent). */
@@ -61,10 +67,10 @@ public final class GuestExec {
 
     private static Result execute(VmEndpoints target, ObjectNode body, Duration timeout) throws IOException {
         byte[] payload = body.toString().getBytes(StandardCharsets.UTF_8);
-        int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        long deadline = System.nanoTime() + Math.max(1, timeout.toNanos());
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(target.host(), target.serverPort()), millis);
-            socket.setSoTimeout(millis);
+            socket.connect(new InetSocketAddress(target.host(), target.serverPort()), remainingMillis(deadline, timeout));
+            socket.setSoTimeout(remainingMillis(deadline, timeout));
             OutputStream out = socket.getOutputStream();
             String head = "POST /execute HTTP/1.1\r\nHost: " + target.host() + ":" + target.serverPort()
                     + "\r\nContent-Type: application/json\r\nContent-Length: " + payload.length
@@ -72,7 +78,7 @@ public final class GuestExec {
             out.write(head.getBytes(StandardCharsets.US_ASCII));
             out.write(payload);
             out.flush();
-            String response = readAll(socket.getInputStream());
+            String response = readAnswer(socket, deadline, timeout);
             return parse(response);
         }
     }
@@ -93,7 +99,11 @@ public final class GuestExec {
         int bodyStart = response.indexOf("\r\n\r\n");
         String body = bodyStart < 0 ? "" : response.substring(bodyStart + 4);
         if (isChunked(response.substring(0, Math.max(0, bodyStart)))) {
-            body = dechunk(body);
+            try {
+                body = dechunk(body);
+            } catch (NumberFormatException e) {
+                throw new IOException("bad chunked body: " + abbreviate(body), e);
+            }
         }
         JsonNode json;
         try {
@@ -118,6 +128,9 @@ public final class GuestExec {
                 break;
             }
             int size = Integer.parseInt(body.substring(i, eol).split(";")[0].trim(), 16);
+            if (size < 0) {
+                throw new NumberFormatException("negative chunk size " + size);
+            }
             if (size == 0) {
                 break;
             }
@@ -127,8 +140,31 @@ public final class GuestExec {
         return out.toString();
     }
 
-    private static String readAll(InputStream in) throws IOException {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    /** Reads until the guest closes the connection, within the call's deadline and {@link #MAX_ANSWER_BYTES}. */
+    private static String readAnswer(Socket socket, long deadline, Duration timeout) throws IOException {
+        InputStream in = socket.getInputStream();
+        var answer = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        while (true) {
+            socket.setSoTimeout(remainingMillis(deadline, timeout));
+            int n = in.read(buffer);
+            if (n < 0) {
+                return answer.toString(StandardCharsets.UTF_8);
+            }
+            if (answer.size() + n > MAX_ANSWER_BYTES) {
+                throw new IOException("the in-VM server's answer to /execute is longer than " + MAX_ANSWER_BYTES + " bytes");
+            }
+            answer.write(buffer, 0, n);
+        }
+    }
+
+    /** What is left of the call's time, in whole milliseconds (at least 1, as 0 means no limit to a socket). */
+    private static int remainingMillis(long deadline, Duration timeout) throws SocketTimeoutException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw new SocketTimeoutException("the in-VM server did not answer /execute within " + timeout.toMillis() + " ms");
+        }
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000));
     }
 
     private static String abbreviate(String s) {
