@@ -6,7 +6,6 @@ import io.deskpool.core.spi.VmEndpoints;
 import io.deskpool.env.spi.GuestAccess;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -18,19 +17,27 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static java.util.Objects.requireNonNull;
 
 /**
  * HTTP calls to one VM's in-VM server (OSWorld's port 5000 protocol) and its Chrome DevTools HTTP endpoint.
  * A session makes a new client for every VM it gets: a reverted VM must not see connections pooled before the
- * revert, and a fresh client cannot have any. Every call is bounded by the caller's deadline.
+ * revert, and a fresh client cannot have any. Every call is bounded by the caller's deadline, answer included, and
+ * every answer by a size: the guest is untrusted, and an endless or dripped answer must not fill the heap or hold
+ * the caller past its deadline.
  */
 final class GuestClient {
     /** How long one plain call may take when the deadline leaves more (OSWorld's controller uses 10-120 s). */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
+    /** The most of any answer but a file's read (screenshots, command output, accessibility trees). */
+    static final long ANSWER_MAX_BYTES = 64L * 1024 * 1024;
 
     private final VmEndpoints endpoints;
     private final HttpClient http;
@@ -80,7 +87,7 @@ final class GuestClient {
         body.put("timeout", guestSeconds);
         long start = System.nanoTime();
         HttpResponse<String> r = exchange("POST " + path, postJson(endpoints.serverUri(path), body, d.cap(CALL_TIMEOUT)),
-                HttpResponse.BodyHandlers.ofString());
+                BoundedBody.text(ANSWER_MAX_BYTES));
         if (r.statusCode() / 100 != 2) {
             // An error that came once the command's time was up is the guest stopping it, not the command failing.
             boolean atDeadline = System.nanoTime() - start >= guestSeconds * 1_000_000_000L;
@@ -130,31 +137,31 @@ final class GuestClient {
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString("file_path=" + URLEncoder.encode(guestPath, StandardCharsets.UTF_8)))
                 .build();
-        HttpResponse<InputStream> r = exchange("POST /file", req, HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream in = r.body()) {
-            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-            if (r.statusCode() == 404) {
-                return Optional.empty();
-            }
-            if (r.statusCode() != 200) {
-                throw GuestException.refused("POST /file", r.statusCode(), new String(body, 0, Math.min(body.length, 4096),
-                        StandardCharsets.UTF_8));
-            }
-            if (body.length > maxBytes) {
+        HttpResponse<byte[]> r;
+        try {
+            r = exchange("POST /file", req, BoundedBody.bytes(maxBytes));
+        } catch (GuestException e) {
+            if (e.getCause() instanceof BoundedBody.TooLong) {
                 throw EnvFailure.GETTER_FAILED.exception("the VM's file '" + guestPath + "' is larger than "
                         + "ENV_DOWNLOAD_MAX_MB (" + maxBytes / (1024 * 1024) + " MB)");
             }
-            return Optional.of(body);
-        } catch (IOException e) {
-            throw new GuestException(GuestException.Kind.UNREACHABLE, 0, "POST /file failed: "
-                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+            throw e;
         }
+        if (r.statusCode() == 404) {
+            return Optional.empty();
+        }
+        if (r.statusCode() != 200) {
+            byte[] body = r.body();
+            throw GuestException.refused("POST /file", r.statusCode(), new String(body, 0, Math.min(body.length, 4096),
+                    StandardCharsets.UTF_8));
+        }
+        return Optional.of(r.body());
     }
 
     /** {@code GET /screenshot}: a PNG. */
     byte[] screenshot(Deadline d) {
         HttpRequest req = get(endpoints.serverUri("/screenshot"), d.cap(Duration.ofSeconds(30)));
-        HttpResponse<byte[]> r = exchange("GET /screenshot", req, HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r = exchange("GET /screenshot", req, BoundedBody.bytes(ANSWER_MAX_BYTES));
         if (r.statusCode() != 200) {
             throw GuestException.refused("GET /screenshot", r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
         }
@@ -216,26 +223,46 @@ final class GuestClient {
     }
 
     private HttpResponse<String> send(String what, HttpRequest req) {
-        HttpResponse<String> r = exchange(what, req, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = exchange(what, req, BoundedBody.text(ANSWER_MAX_BYTES));
         if (r.statusCode() / 100 != 2) {
             throw GuestException.refused(what, r.statusCode(), r.body());
         }
         return r;
     }
 
+    /**
+     * Sends {@code req} and reads the whole answer within the request's timeout (HttpClient's own timeout ends at the
+     * answer's headers, so a guest dripping its body would hold the caller past its deadline otherwise).
+     */
     private <T> HttpResponse<T> exchange(String what, HttpRequest req, HttpResponse.BodyHandler<T> handler) {
+        Duration timeout = req.timeout().orElse(CALL_TIMEOUT);
+        CompletableFuture<HttpResponse<T>> answer = http.sendAsync(req, handler);
         try {
-            return http.send(req, handler);
-        } catch (HttpTimeoutException e) {
-            throw new GuestException(GuestException.Kind.TIMEOUT, 0, what + " got no answer within "
-                    + req.timeout().map(Duration::toMillis).orElse(0L) / 1000.0 + " s", e);
-        } catch (IOException e) {
+            return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            answer.cancel(true);
+            throw noAnswerWithin(what, timeout, e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof HttpTimeoutException) {
+                throw noAnswerWithin(what, timeout, cause);
+            }
+            if (cause instanceof BoundedBody.TooLong tooLong) {
+                throw new GuestException(GuestException.Kind.REFUSED, 0, what + " answered more than "
+                        + tooLong.limit() + " bytes", tooLong);
+            }
             throw new GuestException(GuestException.Kind.UNREACHABLE, 0, what + " failed: "
-                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+                    + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage()), cause);
         } catch (InterruptedException e) {
+            answer.cancel(true);
             Thread.currentThread().interrupt();
             throw new GuestException(GuestException.Kind.TIMEOUT, 0, what + " was interrupted", e);
         }
+    }
+
+    private static GuestException noAnswerWithin(String what, Duration timeout, Throwable cause) {
+        return new GuestException(GuestException.Kind.TIMEOUT, 0, what + " got no answer within "
+                + timeout.toMillis() / 1000.0 + " s", cause);
     }
 
     private static JsonNode json(HttpResponse<String> r) {

@@ -1,0 +1,126 @@
+package io.deskpool.env;
+
+import io.deskpool.core.DeskpoolException;
+import io.deskpool.core.spi.VmEndpoints;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The env engine's calls to a VM whose in-VM server answers as an attacker would (a stand-in on loopback; the guest
+ * is untrusted): an endless answer is refused once it passes the limit, not read into the heap, and a body dripped a
+ * byte at a time ends at the caller's deadline (HttpClient's own timeout stops counting at the answer's headers).
+ */
+class HostileGuestAnswersTest {
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private ServerSocket server;
+    private Thread serving;
+
+    private interface Answer {
+        void write(OutputStream out) throws IOException, InterruptedException;
+    }
+
+    private GuestClient guestThat(Answer answer) throws IOException {
+        server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        serving = new Thread(() -> {
+            try (Socket s = server.accept()) {
+                s.getInputStream().read(new byte[64 * 1024]);
+                answer.write(s.getOutputStream());
+            } catch (IOException | InterruptedException e) {
+                // the client hung up, as it should
+            }
+        }, "hostile-guest");
+        serving.setDaemon(true);
+        serving.start();
+        return new GuestClient(new VmEndpoints("127.0.0.1", server.getLocalPort(), 0, 0, 0), executor);
+    }
+
+    @AfterEach
+    void stop() throws IOException, InterruptedException {
+        server.close();
+        serving.interrupt();
+        serving.join(5_000);
+        executor.shutdownNow();
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void an_endless_screenshot_is_refused_once_it_passes_the_limit() throws IOException {
+        AtomicLong sent = new AtomicLong();
+        long endless = 16 * GuestClient.ANSWER_MAX_BYTES;
+        GuestClient guest = guestThat(out -> {
+            out.write(ascii("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nTransfer-Encoding: chunked\r\n\r\n"));
+            byte[] chunk = new byte[256 * 1024];
+            byte[] head = ascii(Integer.toHexString(chunk.length) + "\r\n");
+            while (sent.get() < endless) {
+                out.write(head);
+                out.write(chunk);
+                out.write(ascii("\r\n"));
+                sent.addAndGet(chunk.length);
+            }
+        });
+
+        assertThatThrownBy(() -> guest.screenshot(Deadline.after(Duration.ofSeconds(120))))
+                .isInstanceOfSatisfying(GuestException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(GuestException.Kind.REFUSED);
+                    assertThat(e).hasMessageContaining("answered more than " + GuestClient.ANSWER_MAX_BYTES + " bytes");
+                });
+        assertThat(sent.get()).isLessThan(endless);
+    }
+
+    @Test
+    void a_body_dripped_a_byte_at_a_time_ends_at_the_callers_deadline() throws IOException {
+        GuestClient guest = guestThat(out -> {
+            out.write(ascii("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 600\r\n\r\n"));
+            out.flush();
+            for (int i = 0; i < 600; i++) {
+                out.write(' ');
+                out.flush();
+                Thread.sleep(100);
+            }
+        });
+
+        // The headers come at once and each byte well within any timeout: only a deadline on the whole call ends this.
+        assertThatThrownBy(() -> guest.terminal(Deadline.after(Duration.ofSeconds(2))))
+                .isInstanceOfSatisfying(GuestException.class,
+                        e -> assertThat(e.kind()).isEqualTo(GuestException.Kind.TIMEOUT));
+    }
+
+    @Test
+    void a_file_larger_than_the_download_limit_is_a_getter_failure() throws IOException {
+        GuestClient guest = guestThat(out -> {
+            out.write(ascii("HTTP/1.1 200 OK\r\nContent-Length: 4096\r\n\r\n"));
+            out.write(new byte[4096]);
+        });
+
+        assertThatThrownBy(() -> guest.file("/home/user/big.bin", 1024, Deadline.after(Duration.ofSeconds(30))))
+                .isInstanceOfSatisfying(DeskpoolException.class,
+                        e -> assertThat(e).hasMessageContaining("'/home/user/big.bin' is larger than"));
+    }
+
+    @Test
+    void a_file_within_the_limit_is_read_whole_and_a_missing_one_is_empty() throws IOException {
+        GuestClient guest = guestThat(out -> {
+            out.write(ascii("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"));
+        });
+
+        assertThat(guest.file("/home/user/a.txt", 1024, Deadline.after(Duration.ofSeconds(30))))
+                .hasValueSatisfying(b -> assertThat(new String(b, StandardCharsets.UTF_8)).isEqualTo("hello"));
+    }
+}
