@@ -12,22 +12,23 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * The VMs' security groups let this host in on the desktop's ports. Without 5000 (in-VM server) and 9222 (Chrome
- * DevTools) no VM ever becomes ready (the seeds' "Connection refused"), so those block; 8080 (VLC), 5910 (noVNC on
- * the OSWorld AMI) and 8006 (the VNC port OSWorld's AWS guide opens) only warn. A rule admits the host when its
- * source is 0.0.0.0/0, a CIDR holding the host's address (private, or public with AWS_USE_PUBLIC_IP), or a security
- * group the host is in (private addresses only). Off EC2 the host's address is unknown, and rules that name
- * sources can only be listed.
+ * The VMs' security groups let this host in on the desktop's ports ({@link DesktopPort#usedByTheServer()}). Without
+ * 5000 (in-VM server) and 9222 (Chrome DevTools) no VM ever becomes ready (the seeds' "Connection refused"), so
+ * those block; 8080 (VLC), 5910 (noVNC on the OSWorld AMI) and 8006 (the VNC port OSWorld's AWS guide opens) only
+ * warn. A rule admits the host when its source is 0.0.0.0/0, a CIDR holding the host's address (private, or public
+ * with AWS_USE_PUBLIC_IP), or a security group the host is in (private addresses only). Off EC2 the host's address
+ * is unknown, and rules that name sources can only be listed.
+ *
+ * <p>The printed fix opens every closed port to this host alone, so that following it also passes
+ * {@link AwsDesktopIsolationCheck}: by the host's /32 (the address the desktops see, as that check prints it), or
+ * by a group of the host's that the desktops are not in. Never by a group the desktops are in: with the default
+ * placement the desktops get the host's own groups, and such a rule lets every desktop into every other one.
  */
 final class AwsIngressCheck extends AwsSessionCheck {
-    static final Map<Integer, String> REQUIRED = ordered(5000, "in-VM server", 9222, "Chrome DevTools");
-    static final Map<Integer, String> WANTED = ordered(8080, "VLC", 5910, "noVNC on the OSWorld AMI", 8006, "VNC in OSWorld's guide");
-
     private enum Verdict { ADMITTED, UNKNOWN, CLOSED }
 
     private record Admission(Verdict verdict, List<String> sources) {
@@ -54,42 +55,43 @@ final class AwsIngressCheck extends AwsSessionCheck {
         List<String> addresses = host.map(h -> addresses(h, publicIp)).orElse(List.of());
         List<String> hostGroups = host.filter(h -> !publicIp).map(HostNetwork::securityGroups).orElse(List.of());
         boolean hostKnown = !addresses.isEmpty() || !hostGroups.isEmpty();
+        String source = source(host, publicIp, hostGroups, groupIds);
 
-        var closedRequired = new ArrayList<Integer>();
-        var closedWanted = new ArrayList<Integer>();
-        var unknown = new LinkedHashMap<Integer, List<String>>();
-        var admitted = new LinkedHashMap<Integer, List<String>>();
-        var all = new LinkedHashMap<>(REQUIRED);
-        all.putAll(WANTED);
-        for (int port : all.keySet()) {
-            Admission a = admission(rules, port, addresses, hostGroups, hostKnown);
+        var closedRequired = new ArrayList<DesktopPort>();
+        var closedWanted = new ArrayList<DesktopPort>();
+        var unknown = new LinkedHashMap<DesktopPort, List<String>>();
+        var admitted = new LinkedHashMap<DesktopPort, List<String>>();
+        for (DesktopPort port : DesktopPort.usedByTheServer()) {
+            Admission a = admission(rules, port.number(), addresses, hostGroups, hostKnown);
             switch (a.verdict()) {
                 case ADMITTED -> admitted.put(port, a.sources());
                 case UNKNOWN -> unknown.put(port, a.sources());
-                case CLOSED -> (REQUIRED.containsKey(port) ? closedRequired : closedWanted).add(port);
+                case CLOSED -> (port.use() == DesktopPort.Use.READINESS ? closedRequired : closedWanted).add(port);
             }
         }
+        var closed = new ArrayList<>(closedRequired);
+        closed.addAll(closedWanted);
         String who = hostKnown ? "this host (" + String.join(", ", addresses.isEmpty() ? hostGroups : addresses) + ")"
                 : "this host";
         String where = String.join(", ", groupIds);
         if (!closedRequired.isEmpty()) {
             return CheckResult.fail(describe(closedRequired) + " not open to " + who + " in " + where
                             + ": no VM can become ready (the server's probes get 'Connection refused' or time out)",
-                    authorize(groupIds.get(0), closedRequired, addresses, hostGroups));
+                    authorize(groupIds.get(0), closed, source));
         }
         if (!hostKnown && !unknown.isEmpty()) {
             return CheckResult.warn("this host is not on EC2, so whether " + where + " admit it cannot be told: "
-                            + unknown.entrySet().stream().map(e -> e.getKey() + " from " + String.join(" ", e.getValue()))
+                            + unknown.entrySet().stream().map(e -> e.getKey().number() + " from " + String.join(" ", e.getValue()))
                             .collect(Collectors.joining("; ")),
                     "make sure this host's address is among those sources, or open the ports to it: "
-                            + authorize(groupIds.get(0), new ArrayList<>(unknown.keySet()), List.of(), List.of()));
+                            + authorize(groupIds.get(0), new ArrayList<>(unknown.keySet()), source));
         }
         if (!closedWanted.isEmpty()) {
             return CheckResult.warn(describe(closedWanted) + " not open to " + who + " in " + where
                             + "; VMs work, but clients cannot use what those ports serve",
-                    authorize(groupIds.get(0), closedWanted, addresses, hostGroups));
+                    authorize(groupIds.get(0), closedWanted, source));
         }
-        return CheckResult.pass(admitted.entrySet().stream().map(e -> e.getKey() + " from " + String.join(" ", e.getValue()))
+        return CheckResult.pass(admitted.entrySet().stream().map(e -> e.getKey().number() + " from " + String.join(" ", e.getValue()))
                 .collect(Collectors.joining("; ")) + " (" + where + " admit " + who + ")");
     }
 
@@ -153,25 +155,26 @@ final class AwsIngressCheck extends AwsSessionCheck {
         return list;
     }
 
-    private static String describe(List<Integer> ports) {
-        var all = new LinkedHashMap<>(REQUIRED);
-        all.putAll(WANTED);
-        return (ports.size() == 1 ? "port " : "ports ") + ports.stream().map(p -> p + " (" + all.get(p) + ")")
+    private static String describe(List<DesktopPort> ports) {
+        return (ports.size() == 1 ? "port " : "ports ") + ports.stream().map(DesktopPort::described)
                 .collect(Collectors.joining(", ")) + (ports.size() == 1 ? " is" : " are");
     }
 
-    private static String authorize(String group, List<Integer> ports, List<String> addresses, List<String> hostGroups) {
-        String source = !hostGroups.isEmpty() ? "--source-group " + hostGroups.get(0)
-                : "--cidr " + (addresses.isEmpty() ? "<this host's IP>" : addresses.get(0)) + "/32";
-        return ports.stream().map(p -> "aws ec2 authorize-security-group-ingress --group-id " + group
-                + " --protocol tcp --port " + p + " " + source).collect(Collectors.joining("; "));
+    /**
+     * The source a rule should name to admit this host alone: a group of the host's the desktops are not in, else
+     * the /32 of the address the desktops see; a placeholder when neither is known.
+     */
+    private static String source(Optional<HostNetwork> host, boolean publicIp, List<String> hostGroups,
+                                 List<String> desktopGroups) {
+        Optional<String> ownGroup = hostGroups.stream().filter(g -> !desktopGroups.contains(g)).findFirst();
+        if (ownGroup.isPresent()) {
+            return "--source-group " + ownGroup.get();
+        }
+        return "--cidr " + host.flatMap(h -> h.addressDesktopsSee(publicIp)).orElse("<this host's IP>") + "/32";
     }
 
-    private static Map<Integer, String> ordered(Object... pairs) {
-        var map = new LinkedHashMap<Integer, String>();
-        for (int i = 0; i + 1 < pairs.length; i += 2) {
-            map.put((Integer) pairs[i], (String) pairs[i + 1]);
-        }
-        return java.util.Collections.unmodifiableMap(map);
+    private static String authorize(String group, List<DesktopPort> ports, String source) {
+        return ports.stream().map(p -> "aws ec2 authorize-security-group-ingress --group-id " + group
+                + " --protocol tcp --port " + p.number() + " " + source).collect(Collectors.joining("; "));
     }
 }

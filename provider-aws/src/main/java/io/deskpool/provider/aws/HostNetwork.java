@@ -1,5 +1,7 @@
 package io.deskpool.provider.aws;
 
+import io.deskpool.core.net.Cidr;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,6 +19,21 @@ record HostNetwork(Optional<String> privateIp, Optional<String> publicIp, Option
         requireNonNull(publicIp, "publicIp is null");
         requireNonNull(vpcId, "vpcId is null");
         securityGroups = List.copyOf(securityGroups);
+    }
+
+    /**
+     * The address the desktops see this host's connections come from: its public one with
+     * {@code AWS_USE_PUBLIC_IP} (the server reaches them through the internet gateway), else its private one.
+     */
+    Optional<String> addressDesktopsSee(boolean usePublicIp) {
+        return usePublicIp ? publicIp.or(this::privateIp) : privateIp;
+    }
+
+    /** Whether {@code cidr} is exactly one of this host's own addresses as a /32: it admits this host and nothing else. */
+    boolean isOnlyThisHost(String cidr) {
+        Optional<Cidr> block = Cidr.tryParse(cidr);
+        return block.isPresent() && block.get().prefix() == 32
+                && (privateIp.filter(block.get()::contains).isPresent() || publicIp.filter(block.get()::contains).isPresent());
     }
 
     /** Reads it from the metadata service the placement detector uses; empty off EC2 or when it does not answer. */

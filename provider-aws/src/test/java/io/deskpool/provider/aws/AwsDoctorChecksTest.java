@@ -6,6 +6,7 @@ import io.deskpool.core.doctor.CheckStatus;
 import io.deskpool.core.doctor.Doctor;
 import io.deskpool.core.doctor.DoctorCheck;
 import io.deskpool.core.doctor.DoctorReport;
+import io.deskpool.core.net.Cidr;
 import io.deskpool.core.settings.Settings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -26,7 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The aws provider's doctor checks against moto's EC2, with this "host" described by the IMDS stand-in: its
- * private address (10.0.0.5, a string compared with rules, never contacted), VPC and security group.
+ * private address (10.0.0.5, a string compared with rules, never contacted), VPC and security group. The
+ * default-placement cases put the host where PlacementDetector puts the desktops by default: an address inside
+ * moto's subnet, the desktops' subnet and groups being the host's own; their printed fixes are run with the real
+ * AWS CLI against moto.
  */
 class AwsDoctorChecksTest {
     private static final String HOST_IP = "10.0.0.5";
@@ -77,6 +81,35 @@ class AwsDoctorChecksTest {
     private static IpPermission[] desktopPortsFrom(String cidr) {
         return new IpPermission[]{tcpFrom(5000, cidr), tcpFrom(9222, cidr), tcpFrom(8080, cidr), tcpFrom(5910, cidr),
                 tcpFrom(8006, cidr)};
+    }
+
+    /**
+     * moto's endpoint, keys and AMI, no subnet or group set, and this host in moto's subnet at {@code serverIp}
+     * with {@code serverGroup}: the placement detected from IMDS puts the desktops in the host's own subnet and group.
+     */
+    private Map<String, String> defaultPlacement(String serverGroup, String serverIp) {
+        imds.withHost("us-east-1", MAC, moto.firstSubnet(), serverGroup)
+                .put("local-ipv4", serverIp)
+                .put("network/interfaces/macs/" + MAC + "/vpc-id", defaultVpc);
+        var s = new HashMap<>(moto.launchSettings());
+        s.remove("AWS_SUBNET_ID");
+        s.remove("AWS_SECURITY_GROUP_ID");
+        s.put("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.uri().toString());
+        return s;
+    }
+
+    /** An address inside moto's first subnet (the desktops' subnet with the default placement). */
+    private static String addressInTheDesktopsSubnet() {
+        String cidr = moto.client().describeSubnets(r -> r.subnetIds(moto.firstSubnet())).subnets().get(0).cidrBlock();
+        Cidr subnet = Cidr.parse(cidr);
+        String address = new Cidr(subnet.network() + 10, 32).firstAddress();
+        assertThat(subnet.contains(address)).as(address + " in " + cidr).isTrue();
+        return address;
+    }
+
+    private static IpPermission[] desktopPortsFromGroup(String group) {
+        return new IpPermission[]{tcpFromGroup(5000, 5000, group), tcpFromGroup(9222, 9222, group),
+                tcpFromGroup(8080, 8080, group), tcpFromGroup(5910, 5910, group), tcpFromGroup(8006, 8006, group)};
     }
 
     /** moto's endpoint, keys, subnet and AMI, VMs in {@code vmGroup}, and this host as the IMDS stand-in tells it. */
@@ -191,7 +224,7 @@ class AwsDoctorChecksTest {
     }
 
     @Test
-    void a_self_referencing_rule_on_the_in_vm_server_port_warns_with_the_rule_admitting_only_this_server() {
+    void a_self_referencing_rule_on_the_in_vm_server_port_warns_with_the_command_revoking_it() {
         String self = group("self", defaultVpc, desktopPortsFrom(HOST_IP + "/32"));
         moto.client().authorizeSecurityGroupIngress(r -> r.groupId(self).ipPermissions(tcpFromGroup(5000, 5000, self)));
 
@@ -202,8 +235,7 @@ class AwsDoctorChecksTest {
         assertThat(isolation.result().fix())
                 .contains("aws ec2 revoke-security-group-ingress --group-id " + self
                         + " --ip-permissions 'IpProtocol=tcp,FromPort=5000,ToPort=5000,UserIdGroupPairs=[{GroupId=" + self + "}]'")
-                .contains("aws ec2 authorize-security-group-ingress --group-id " + self + " --protocol tcp --port 5000 --cidr "
-                        + HOST_IP + "/32");
+                .doesNotContain("--port 5000 --cidr"); // a rule already admits HOST_IP/32: EC2 would refuse a duplicate
     }
 
     @Test
@@ -236,6 +268,88 @@ class AwsDoctorChecksTest {
         CheckOutcome isolation = run(new AwsDesktopIsolationCheck(), settings(tight));
 
         assertThat(isolation.status()).as(isolation.result().toString()).isEqualTo(CheckStatus.PASS);
+    }
+
+    @Test
+    void a_rule_admitting_the_servers_own_address_passes_isolation_even_inside_the_desktops_subnet() {
+        String server = addressInTheDesktopsSubnet();
+        String serverGroup = group("server-in-subnet", defaultVpc, desktopPortsFrom(server + "/32"));
+
+        CheckOutcome isolation = run(new AwsDesktopIsolationCheck(), defaultPlacement(serverGroup, server));
+
+        assertThat(isolation.status()).as(isolation.result().toString()).isEqualTo(CheckStatus.PASS);
+    }
+
+    @Test
+    void another_address_of_the_desktops_subnet_still_warns() {
+        String server = addressInTheDesktopsSubnet();
+        String desktop = new Cidr(Cidr.parse(server).network() + 1, 32).firstAddress();
+        String serverGroup = group("desktop-address", defaultVpc, desktopPortsFrom(server + "/32"));
+        moto.client().authorizeSecurityGroupIngress(r -> r.groupId(serverGroup).ipPermissions(tcpFrom(5000, desktop + "/32")));
+
+        CheckOutcome isolation = run(new AwsDesktopIsolationCheck(), defaultPlacement(serverGroup, server));
+
+        assertThat(isolation.status()).isEqualTo(CheckStatus.WARN);
+        assertThat(isolation.result().summary()).contains(serverGroup + " admits " + desktop + "/32 on 5000 (includes "
+                + "addresses in the desktops' subnet");
+    }
+
+    @Test
+    void with_the_default_placement_the_ingress_fix_admits_the_servers_address_and_passes_both_checks() throws Exception {
+        String server = addressInTheDesktopsSubnet();
+        String serverGroup = group("default-closed", defaultVpc);
+        var s = defaultPlacement(serverGroup, server);
+
+        CheckOutcome before = run(new AwsIngressCheck(), s);
+        assertThat(before.blocks()).as(before.result().toString()).isTrue();
+        assertThat(before.result().fix()).doesNotContain("--source-group")
+                .contains("--group-id " + serverGroup + " --protocol tcp --port 5000 --cidr " + server + "/32")
+                .contains("--port 8080 --cidr " + server + "/32");
+        new AwsCli(MotoServer.endpoint(), "us-east-1").follow(before.result().fix());
+
+        CheckOutcome ingress = run(new AwsIngressCheck(), s);
+        CheckOutcome isolation = run(new AwsDesktopIsolationCheck(), s);
+        assertThat(ingress.status()).as(ingress.result().toString()).isEqualTo(CheckStatus.PASS);
+        assertThat(isolation.status()).as(isolation.result().toString()).isEqualTo(CheckStatus.PASS);
+    }
+
+    @Test
+    void with_the_default_placement_the_isolation_fix_replaces_a_self_referencing_rule_and_passes_both_checks()
+            throws Exception {
+        String server = addressInTheDesktopsSubnet();
+        String serverGroup = group("default-self", defaultVpc);
+        moto.client().authorizeSecurityGroupIngress(r -> r.groupId(serverGroup).ipPermissions(desktopPortsFromGroup(serverGroup)));
+        var s = defaultPlacement(serverGroup, server);
+
+        CheckOutcome admittedByItsGroup = run(new AwsIngressCheck(), s);
+        CheckOutcome before = run(new AwsDesktopIsolationCheck(), s);
+        assertThat(admittedByItsGroup.status()).as(admittedByItsGroup.result().toString()).isEqualTo(CheckStatus.PASS);
+        assertThat(before.status()).as(before.result().toString()).isEqualTo(CheckStatus.WARN);
+        assertThat(before.result().fix()).contains("--port 5000 --cidr " + server + "/32");
+        new AwsCli(MotoServer.endpoint(), "us-east-1").follow(before.result().fix());
+
+        CheckOutcome ingress = run(new AwsIngressCheck(), s);
+        CheckOutcome isolation = run(new AwsDesktopIsolationCheck(), s);
+        assertThat(ingress.status()).as(ingress.result().toString()).isEqualTo(CheckStatus.PASS);
+        assertThat(ingress.result().summary()).contains("5000 from " + server + "/32").doesNotContain(serverGroup + ";");
+        assertThat(isolation.status()).as(isolation.result().toString()).isEqualTo(CheckStatus.PASS);
+    }
+
+    @Test
+    void novnc_vlc_and_vnc_open_to_every_address_warn_as_the_in_vm_server_does() {
+        String open = group("viewers", defaultVpc, tcpFrom(5000, HOST_IP + "/32"), tcpFrom(9222, HOST_IP + "/32"),
+                tcpFrom(5910, "0.0.0.0/0"), tcpFrom(8080, "0.0.0.0/0"), tcpFrom(8006, "0.0.0.0/0"),
+                tcpFrom(5900, "0.0.0.0/0"));
+
+        CheckOutcome isolation = run(new AwsDesktopIsolationCheck(), settings(open));
+
+        assertThat(isolation.status()).isEqualTo(CheckStatus.WARN);
+        assertThat(isolation.result().summary()).contains(open + " admits 0.0.0.0/0 on 5910")
+                .contains(open + " admits 0.0.0.0/0 on 8080").contains(open + " admits 0.0.0.0/0 on 8006")
+                .contains(open + " admits 0.0.0.0/0 on 5900").doesNotContain("on 5000").doesNotContain("on 9222");
+        assertThat(isolation.result().fix()).contains("--port 5910 --cidr " + HOST_IP + "/32")
+                .contains("--port 8080 --cidr " + HOST_IP + "/32").contains("--port 8006 --cidr " + HOST_IP + "/32")
+                .contains("IpRanges=[{CidrIp=0.0.0.0/0}]").doesNotContain("--port 5900 --cidr");
     }
 
     @Test
