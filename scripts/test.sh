@@ -30,11 +30,13 @@ scripts/build-test-image.sh "$guest" | tail -n 1
 # The tests talk to loopback only: the AWS SDK must never ask the link-local metadata address here.
 export AWS_EC2_METADATA_DISABLED=true
 
-# moto is preinstalled in the machine's pyenv Python; a non-login shell may not have its shims on PATH.
+# moto and the AWS CLI are preinstalled in the machine's pyenv Python; a non-login shell may not have its shims on PATH.
 if ! command -v moto_server >/dev/null && [ -x "$HOME/.pyenv/shims/moto_server" ]; then
   export PATH="$PATH:$HOME/.pyenv/shims"
 fi
 command -v moto_server >/dev/null || { echo "test: moto_server (Python moto) is required for the EC2 tests" >&2; exit 1; }
+# The AWS doctor tests paste the checks' printed fixes into the AWS CLI (preinstalled beside moto).
+command -v aws >/dev/null || { echo "test: aws (the AWS CLI) is required for the AWS doctor tests" >&2; exit 1; }
 
 mvn -B verify "$@"
 
