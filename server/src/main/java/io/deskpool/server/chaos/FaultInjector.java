@@ -29,6 +29,8 @@ final class FaultInjector implements Runnable {
     static final Duration QUIET_END = Duration.ofSeconds(45);
     private static final Duration WATCH_LIMIT = Duration.ofMinutes(5);
     private static final Duration CALL = Duration.ofSeconds(5);
+    /** How long past its bound a lost lease is still asked before it counts as never told. */
+    private static final Duration LOST_LEASE_PATIENCE = Duration.ofSeconds(30);
 
     private final List<FaultKind> kinds;
     private final ChaosOptions options;
@@ -299,35 +301,10 @@ final class FaultInjector implements Runnable {
         });
     }
 
-    /** The lease on a VM that died must answer 410 vm_lost within HEALTH_INTERVAL + 5 s. */
+    /** The lease on a VM that died must answer 410 vm_lost within HEALTH_INTERVAL + 5 s ({@link LostLeaseWatch}). */
     private void watchLease(String leaseId, long at) {
-        Duration bound = options.healthInterval().plusSeconds(5);
-        watchers.execute(() -> {
-            long deadline = at + bound.toNanos() + Duration.ofSeconds(30).toNanos();
-            while (System.nanoTime() < deadline) {
-                if (server.restarting()) {
-                    return; // the restart ends every lease anyway
-                }
-                ChaosHttp.Reply r = http.send("GET", server.baseUrl() + "/v1/leases/" + leaseId, admin, null, CALL);
-                if (r.status() == 410) {
-                    double took = ChaosClock.seconds(r.sentNanos() - at);
-                    ledger.told(Math.max(0, took));
-                    if (took > bound.toMillis() / 1000.0) {
-                        ledger.violation(Invariant.LOST_LEASE_NOT_TOLD, "lease " + leaseId + " was told after "
-                                + String.format(java.util.Locale.ROOT, "%.1f", took) + " s (bound " + bound.toSeconds() + " s)");
-                    }
-                    return;
-                }
-                if (r.status() == 404) {
-                    return; // its client released it first, or the server restarted
-                }
-                if (!sleep(100)) {
-                    return;
-                }
-            }
-            ledger.violation(Invariant.LOST_LEASE_NOT_TOLD, "lease " + leaseId + " still looked active "
-                    + (bound.toSeconds() + 30) + " s after its VM died");
-        });
+        watchers.execute(new LostLeaseWatch(server, http, admin, ledger, leaseId, at,
+                options.healthInterval().plusSeconds(5), LOST_LEASE_PATIENCE));
     }
 
     private static boolean sleep(long millis) {

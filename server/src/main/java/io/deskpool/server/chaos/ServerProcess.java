@@ -37,6 +37,17 @@ final class ServerProcess implements AutoCloseable {
         this.http = http;
     }
 
+    /**
+     * A server that was started elsewhere and is up (a stand-in, in the checks' tests): the monitors ask it, but it is
+     * never started, killed or stopped from here.
+     */
+    static ServerProcess alreadyUp(int port, ChaosHttp http) {
+        ServerProcess s = new ServerProcess(Map.of(), Path.of("/dev/null"), port, http);
+        s.upSinceNanos = System.nanoTime();
+        s.restarting = false;
+        return s;
+    }
+
     String baseUrl() {
         return baseUrl;
     }
