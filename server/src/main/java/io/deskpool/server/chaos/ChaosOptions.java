@@ -10,19 +10,20 @@ import java.util.Optional;
 /** {@code deskpool chaos} arguments. */
 record ChaosOptions(Duration length, int clients, int vms, String provider, boolean json, Duration healthInterval,
                     Duration faultEvery, Duration freeze, long seed, Optional<Path> workDir, int episodeClients,
-                    Set<FaultKind> faults) {
+                    Set<FaultKind> faults, Optional<Path> engineScript) {
 
     static final String USAGE = """
             Usage: java -jar deskpool.jar chaos [--minutes M] [--clients N] [--vms V] [--provider qemu|docker] [--json]
                                                  [--health-interval S] [--fault-every S] [--freeze S] [--seed X]
-                                                 [--work-dir DIR] [--faults KIND,KIND...]
+                                                 [--work-dir DIR] [--faults KIND,KIND...] [--engine-script FILE]
               Starts a server on the provider (QEMU by default) as a child process with POOL_SIZE=V, and N clients:
               most lease VMs through /v1/leases, write their id into the VM through its /execute, check it and
               release; every third runs env episodes as an ENVS trainer (reset, UI-TARS steps, evaluate).
               Meanwhile it injects faults at random times (about one every --fault-every seconds): kill -9 of a VM's QEMU or container
               (leased, warm, reverting, booting), freezing a VM for --freeze seconds, kill -9 of the server and a
               restart, a state directory that fills up (a small tmpfs, only as root), a Docker engine restart
-              (docker provider). It checks the whole time that no two clients hold one VM, that every hand-out is
+              (docker provider; scripts/docker-engine.sh restart of the checkout the jar was built in, found from
+              the jar's path, or --engine-script FILE). It checks the whole time that no two clients hold one VM, that every hand-out is
               clean, that no token holds more VMs than its limit, that a lease on a VM that died is told so within
               HEALTH_INTERVAL + 5 s, that /status answers within 1 s (except while the server restarts), and that
               no VM is left after the final graceful stop. Prints a table, or with --json the JSON report; exits 1
@@ -41,6 +42,7 @@ record ChaosOptions(Duration length, int clients, int vms, String provider, bool
         double freeze = 30;
         long seed = System.nanoTime();
         Path workDir = null;
+        Path engineScript = null;
         Set<FaultKind> faults = EnumSet.allOf(FaultKind.class);
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -71,11 +73,13 @@ record ChaosOptions(Duration length, int clients, int vms, String provider, bool
                 case "--seed" -> seed = (long) whole(a, v, 0);
                 case "--work-dir" -> workDir = Path.of(v);
                 case "--faults" -> faults = faultKinds(v);
+                case "--engine-script" -> engineScript = Path.of(v);
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
         return new ChaosOptions(seconds(minutes * 60), clients, vms, provider, json, seconds(health),
-                seconds(faultEvery), seconds(freeze), seed, Optional.ofNullable(workDir), clients / 3, faults);
+                seconds(faultEvery), seconds(freeze), seed, Optional.ofNullable(workDir), clients / 3, faults,
+                Optional.ofNullable(engineScript));
     }
 
     /** Clients that lease VMs through /v1/leases (the others run env episodes). */

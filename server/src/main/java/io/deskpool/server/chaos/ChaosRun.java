@@ -41,6 +41,7 @@ final class ChaosRun {
     }
 
     Map<String, Object> run() throws Exception {
+        Optional<List<String>> engineRestart = EngineRestartScript.command(options, EngineRestartScript.codeLocation());
         Path work = options.workDir().orElse(Files.createTempDirectory("deskpool-chaos-"));
         Files.createDirectories(work);
         Path state = work.resolve("state");
@@ -71,7 +72,7 @@ final class ChaosRun {
             threads.add(start("chaos-status", monitor));
             startClients(server, clock, threads);
             FaultInjector injector = new FaultInjector(faultKinds(tmpfs), options, server, http, admin, vms,
-                    tmpfs.mounted(), engineRestart(), ledger, clock, random.nextLong());
+                    tmpfs.mounted(), engineRestart, ledger, clock, random.nextLong());
             Thread injecting = start("chaos-faults", injector);
             Progress progress = new Progress(clock);
             progress.report();
@@ -185,11 +186,6 @@ final class ChaosRun {
             }
         }
         return kinds;
-    }
-
-    /** The command that restarts the Docker engine the VMs run on (the script CI uses to run it). */
-    private static Optional<List<String>> engineRestart() {
-        return Optional.of(List.of("bash", "scripts/docker-engine.sh", "restart"));
     }
 
     private void startClients(ServerProcess server, ChaosClock clock, List<Thread> threads) {
