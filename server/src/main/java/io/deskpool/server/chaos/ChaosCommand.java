@@ -9,7 +9,10 @@ public final class ChaosCommand {
     private ChaosCommand() {
     }
 
-    /** Returns the exit status: 0 without violations, 1 with, 2 for bad arguments or a run that could not start. */
+    /**
+     * Returns the exit status: 0 for a run that passed, 1 for one with violations or without any fault injected
+     * ({@link #exitStatus}), 2 for bad arguments or a run that could not start.
+     */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
         ChaosOptions options;
         try {
@@ -45,6 +48,11 @@ public final class ChaosCommand {
         } else {
             ChaosReport.table(report, out);
         }
-        return run.violations() == 0 ? 0 : 1;
+        return exitStatus(report);
+    }
+
+    /** 0 when the report says the run passed, 1 when not. */
+    static int exitStatus(Map<String, Object> report) {
+        return ChaosReport.passed(report) ? 0 : 1;
     }
 }

@@ -1,6 +1,7 @@
 package io.deskpool.server.chaos;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -8,6 +9,12 @@ import java.util.Map;
 
 /** The run's report: as JSON ({@code --json}) and as a table. */
 final class ChaosReport {
+    /**
+     * Faults a run must have had room for (at one every --fault-every, outside the quiet end) for none injected to
+     * fail it: by chance alone a run with room for 5 injects none less than 1 % of the time (e^-5).
+     */
+    static final double ROOM_FOR_FAULTS = 5;
+
     private ChaosReport() {
     }
 
@@ -53,9 +60,29 @@ final class ChaosReport {
         m.put("quota_rejections", ledger.quotaRejections.get());
         m.put("status_slowest_seconds", round(slowestStatus));
         m.put("leftovers", leftovers);
-        m.put("violation_notes", ledger.notes());
-        m.put("ok", ledger.totalViolations() == 0);
+        var notes = new ArrayList<String>(ledger.notes());
+        double room = roomForFaults(options);
+        int injected = ledger.faults().values().stream().mapToInt(Integer::intValue).sum();
+        boolean nothingBroken = injected == 0 && room >= ROOM_FOR_FAULTS;
+        if (nothingBroken) {
+            notes.add(String.format(Locale.ROOT, "no_faults: no fault was injected though the run had room for about %.0f"
+                    + " (faults_not_injected says which kinds could not be); a run that breaks nothing proves nothing",
+                    room));
+        }
+        m.put("violation_notes", notes);
+        m.put("ok", ledger.totalViolations() == 0 && !nothingBroken);
         return m;
+    }
+
+    /** How many faults the run had room for: its length less the quiet end, at one every --fault-every. */
+    static double roomForFaults(ChaosOptions options) {
+        long window = options.length().minus(FaultInjector.QUIET_END).toMillis();
+        return Math.max(0, window) / (double) options.faultEvery().toMillis();
+    }
+
+    /** Whether the run passed: no violation, and some fault injected if it had room for them. */
+    static boolean passed(Map<String, Object> report) {
+        return Boolean.TRUE.equals(report.get("ok"));
     }
 
     static void table(Map<String, Object> report, PrintStream out) {
@@ -87,7 +114,9 @@ final class ChaosReport {
         for (Object note : (List<?>) report.get("violation_notes")) {
             out.println("  ! " + note);
         }
-        out.println(Boolean.TRUE.equals(report.get("ok")) ? "OK: no violations" : "FAILED: invariants were violated");
+        boolean violated = ((Map<?, ?>) report.get("violations")).values().stream().anyMatch(n -> ((Integer) n) > 0);
+        out.println(passed(report) ? "OK: no violations" : violated ? "FAILED: invariants were violated"
+                : "FAILED: no fault was injected");
     }
 
     private static Object round(double v) {

@@ -101,10 +101,6 @@ final class ChaosRun {
         return ChaosReport.json(options, ledger, monitor == null ? Double.NaN : monitor.slowestSeconds(), leftovers);
     }
 
-    int violations() {
-        return ledger.totalViolations();
-    }
-
     /** Two lease tokens, each with a limit below its clients so quotas are exercised, and one for env episodes. */
     private Map<String, Integer> tokenLimits() {
         var limits = new LinkedHashMap<String, Integer>();
