@@ -40,7 +40,8 @@ command -v aws >/dev/null || { echo "test: aws (the AWS CLI) is required for the
 
 mvn -B verify "$@"
 
-# A chaos soak on QEMU (README "Chaos soak"): faults at random times under load; any violation fails the run.
+# A chaos soak on QEMU (README "Chaos soak"): faults at random times under load; any violation, or no fault
+# injected at all, fails the run.
 # Only after a full build (extra Maven arguments may have skipped the jar); CHAOS_MINUTES=0 skips it.
 chaos_minutes="${CHAOS_MINUTES:-3}"
 if [ "$#" -eq 0 ] && [ "$chaos_minutes" != 0 ]; then

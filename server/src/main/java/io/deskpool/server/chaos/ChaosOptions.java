@@ -19,16 +19,17 @@ record ChaosOptions(Duration length, int clients, int vms, String provider, bool
               Starts a server on the provider (QEMU by default) as a child process with POOL_SIZE=V, and N clients:
               most lease VMs through /v1/leases, write their id into the VM through its /execute, check it and
               release; every third runs env episodes as an ENVS trainer (reset, UI-TARS steps, evaluate).
-              Meanwhile it injects faults at random times (about one every --fault-every seconds): kill -9 of a VM's QEMU or container
-              (leased, warm, reverting, booting), freezing a VM for --freeze seconds, kill -9 of the server and a
-              restart, a state directory that fills up (a small tmpfs, only as root), a Docker engine restart
-              (docker provider; scripts/docker-engine.sh restart of the checkout the jar was built in, found from
-              the jar's path, or --engine-script FILE). It checks the whole time that no two clients hold one VM, that every hand-out is
-              clean, that no token holds more VMs than its limit, that a lease on a VM that died is told so within
-              HEALTH_INTERVAL + 5 s, that /status answers within 1 s (except while the server restarts), and that
-              no VM is left after the final graceful stop. Prints a table, or with --json the JSON report; exits 1
-              on any violation. --faults limits the kinds (kill_leased, kill_warm, kill_reverting, kill_booting,
-              freeze, server_kill, disk_full, docker_restart).
+              Meanwhile it injects faults at random times (about one every --fault-every seconds): kill -9 of a VM's
+              QEMU or container (leased, warm, reverting, booting), freezing a VM for --freeze seconds, kill -9 of
+              the server and a restart, a state directory that fills up (a small tmpfs, only as root), a Docker
+              engine restart (docker provider; scripts/docker-engine.sh restart of the checkout the jar is in, found
+              from the jar's path, or --engine-script FILE). It checks the whole time that no two clients hold one
+              VM, that every hand-out is clean, that no token holds more VMs than its limit, that a lease on a VM
+              that died is told so within HEALTH_INTERVAL + 5 s, that /status answers within 1 s (except while the
+              server restarts), and that no VM is left after the final graceful stop. Prints a table, or with
+              --json the JSON report; exits 1 on any violation, and when no fault was injected in a run with room
+              for 5 or more (its length less the last 45 s, at one every --fault-every). --faults limits the kinds
+              (kill_leased, kill_warm, kill_reverting, kill_booting, freeze, server_kill, disk_full, docker_restart).
               Defaults: --minutes 3 --clients 4 --vms 4 --health-interval 10 --fault-every 15 --freeze 30""";
 
     static ChaosOptions parse(List<String> args) {
