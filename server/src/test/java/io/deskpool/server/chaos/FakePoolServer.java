@@ -55,9 +55,13 @@ final class FakePoolServer implements AutoCloseable {
         return port;
     }
 
-    /** The API is gone for {@code downMillis}, then back on the same port with the same leases (a restart). */
+    /**
+     * The API is gone for {@code downMillis}, then back on the same port with the same leases (a restart). Calls in
+     * flight get their answers first: a lease granted in a reply that never arrived is one no client can release,
+     * which is the stand-in's doing, not the client's.
+     */
     void restart(long downMillis) throws IOException, InterruptedException {
-        api.stop(0);
+        api.stop(1);
         Thread.sleep(downMillis);
         api = listen(port);
     }
