@@ -1,7 +1,5 @@
 package io.deskpool.env;
 
-import io.deskpool.core.DeskpoolException;
-import io.deskpool.core.ErrorCode;
 import io.deskpool.core.pool.VmPool;
 import io.deskpool.core.spi.ScreenSize;
 import io.deskpool.env.eval.Evaluation;
@@ -253,7 +251,7 @@ public final class EnvEngine implements AutoCloseable {
             return targets.stream().map(EnvSession::publish).toList();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new DeskpoolException(ErrorCode.NOT_READY, "interrupted while waiting for the slots to fork", e);
+            throw EnvFailure.INTERRUPTED.exception("interrupted while waiting for the slots to fork; retry", e);
         } finally {
             held.forEach(s -> s.leave(clock.instant()));
         }
@@ -296,7 +294,8 @@ public final class EnvEngine implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new DeskpoolException(ErrorCode.NOT_READY, "interrupted while waiting for env session " + s.id, e);
+            throw EnvFailure.INTERRUPTED.exception("interrupted while waiting for env session " + s.id + "; retry",
+                    java.util.Map.of("session_id", s.id), e);
         }
         try {
             if (s.closed) {

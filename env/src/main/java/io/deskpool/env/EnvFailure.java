@@ -34,6 +34,17 @@ public enum EnvFailure {
     INVALID_ACTION(ErrorCode.INVALID_ARGUMENT),
     /** A parser name no plugin on the class path has. */
     UNKNOWN_PARSER(ErrorCode.INVALID_ARGUMENT),
+    /** A reset for a token whose quota is 0 VMs (TOKENS): it would wait forever, so it is refused at once. */
+    NO_QUOTA(ErrorCode.QUOTA_EXCEEDED),
+    /**
+     * A reset waited its longest (ENV_RESET_WAIT, or a /v1 reset's wait_seconds) for a free VM or for its token's
+     * quota and got neither: nothing is wrong with the request, retry the reset.
+     */
+    RESET_WAIT_EXPIRED(ErrorCode.ACQUIRE_TIMEOUT),
+    /** The server stopped the call while it waited (for a VM, a session, the slots to fork): retry. */
+    INTERRUPTED(ErrorCode.NOT_READY),
+    /** The server is shutting down and hands out no more VMs: retry once it is back. */
+    SHUTTING_DOWN(ErrorCode.POOL_CLOSED),
     /** No such session (closed, or never opened). */
     UNKNOWN_SESSION(ErrorCode.NOT_FOUND),
     /** The session went away: no call for LEASE_TTL and its VM was reclaimed. */
@@ -86,10 +97,14 @@ public enum EnvFailure {
     EVALUATION_BUSY(ErrorCode.NOT_READY),
     /** A metric could not score its inputs (the task's expected values do not fit it). */
     METRIC_FAILED(ErrorCode.INVALID_ARGUMENT),
+    /** A metric answered a score that is not a number (NaN, infinite): a bug in the metric, never a score. */
+    METRIC_INVALID_SCORE(ErrorCode.INTERNAL),
     /** An expected getter found nothing to compare with: the task is wrong, not the episode. */
     EXPECTED_MISSING(ErrorCode.INVALID_ARGUMENT),
     /** The EXTERNAL_EVALUATOR command failed or printed no score. */
-    EXTERNAL_EVALUATOR_FAILED(ErrorCode.PROVIDER_ERROR);
+    EXTERNAL_EVALUATOR_FAILED(ErrorCode.PROVIDER_ERROR),
+    /** The ENV_STEP_REWARD plugin threw or answered a reward that is not a number: a bug in the plugin. */
+    STEP_REWARD_FAILED(ErrorCode.INTERNAL);
 
     private final ErrorCode code;
 

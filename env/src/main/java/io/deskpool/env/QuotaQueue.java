@@ -34,12 +34,13 @@ final class QuotaQueue implements PoolListener {
     /**
      * A lease for {@code token}, waiting at most {@code maxWait} in all.
      *
-     * @throws DeskpoolException {@code QUOTA_EXCEEDED} at once for a token whose limit is 0, {@code ACQUIRE_TIMEOUT}
-     *                           when neither quota nor a VM came free in time
+     * @throws DeskpoolException {@link EnvFailure#NO_QUOTA} at once for a token whose limit is 0,
+     *                           {@link EnvFailure#RESET_WAIT_EXPIRED} when neither quota nor a VM came free in time,
+     *                           {@link EnvFailure#INTERRUPTED} or {@link EnvFailure#SHUTTING_DOWN} when the server stops
      */
     Lease acquire(String token, Duration maxWait) {
         if (pool.quotas().limit(token) == 0) {
-            throw new DeskpoolException(ErrorCode.QUOTA_EXCEEDED, "this token may hold no VM (its limit is 0)");
+            throw EnvFailure.NO_QUOTA.exception("this token may hold no VM (its limit in TOKENS is 0)");
         }
         long end = System.nanoTime() + maxWait.toNanos();
         Object ticket = null;
@@ -56,7 +57,7 @@ final class QuotaQueue implements PoolListener {
                         return pool.acquire(token, Duration.ofNanos(Math.max(0, end - System.nanoTime())));
                     } catch (DeskpoolException e) {
                         if (e.code() != ErrorCode.QUOTA_EXCEEDED) {
-                            throw e;
+                            throw asEnvFailure(e, maxWait);
                         }
                         if (ticket == null) {
                             synchronized (this) {
@@ -67,9 +68,9 @@ final class QuotaQueue implements PoolListener {
                 }
                 long left = end - System.nanoTime();
                 if (left <= 0) {
-                    throw new DeskpoolException(ErrorCode.ACQUIRE_TIMEOUT, "no VM within " + maxWait.toSeconds()
+                    throw EnvFailure.RESET_WAIT_EXPIRED.exception("no VM within " + maxWait.toSeconds()
                             + " s: this token holds its quota of " + pool.quotas().limit(token)
-                            + " VM(s) and none of them was given back in time");
+                            + " VM(s) and none of them was given back in time; retry the reset");
                 }
                 synchronized (this) {
                     wait(Math.max(1, Math.min(RECHECK_MILLIS, left / 1_000_000)));
@@ -77,7 +78,7 @@ final class QuotaQueue implements PoolListener {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new DeskpoolException(ErrorCode.ACQUIRE_TIMEOUT, "interrupted while waiting for the token's quota", e);
+            throw EnvFailure.INTERRUPTED.exception("interrupted while waiting for the token's quota; retry the reset", e);
         } finally {
             if (ticket != null) {
                 synchronized (this) {
@@ -90,6 +91,23 @@ final class QuotaQueue implements PoolListener {
                 }
             }
         }
+    }
+
+    /**
+     * The pool's own refusals as the env failures they are for a reset: its wait for a free VM ran out, the wait was
+     * interrupted, the pool is closing. Anything else the pool throws for an acquire is a bug and stays as it is.
+     */
+    private static DeskpoolException asEnvFailure(DeskpoolException e, Duration maxWait) {
+        if (e.code() == ErrorCode.ACQUIRE_TIMEOUT && e.getCause() instanceof InterruptedException) {
+            return EnvFailure.INTERRUPTED.exception("interrupted while waiting for a VM; retry the reset", e);
+        }
+        return switch (e.code()) {
+            case ACQUIRE_TIMEOUT -> EnvFailure.RESET_WAIT_EXPIRED.exception("no VM within " + maxWait.toSeconds()
+                    + " s (" + e.getMessage() + "); retry the reset", e);
+            case POOL_CLOSED -> EnvFailure.SHUTTING_DOWN.exception("the server is shutting down; retry the reset "
+                    + "once it is back", e);
+            default -> e;
+        };
     }
 
     /** How many resets of {@code token} wait for its quota. */

@@ -42,10 +42,12 @@ public final class StepRewards {
         try {
             r = chosen.reward(outcome);
         } catch (RuntimeException e) {
-            throw new DeskpoolException(ErrorCode.INTERNAL, "step reward '" + chosen.name() + "' failed: " + e, e);
+            throw EnvFailure.STEP_REWARD_FAILED.exception("step reward '" + chosen.name() + "' failed: " + e,
+                    Map.of("step_reward", chosen.name()), e);
         }
         if (!Double.isFinite(r)) {
-            throw new DeskpoolException(ErrorCode.INTERNAL, "step reward '" + chosen.name() + "' gave " + r);
+            throw EnvFailure.STEP_REWARD_FAILED.exception("step reward '" + chosen.name() + "' gave " + r
+                    + ", not a number", Map.of("step_reward", chosen.name()), null);
         }
         return r;
     }

@@ -2,6 +2,7 @@ package io.deskpool.env;
 
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
+import io.deskpool.core.pool.Lease;
 import io.deskpool.core.pool.PoolConfig;
 import io.deskpool.core.pool.ReconcilePolicy;
 import io.deskpool.core.pool.TokenQuotas;
@@ -19,7 +20,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -144,5 +147,62 @@ class EnvEngineTest {
 
         assertThat(EnvFailure.UNKNOWN_SESSION.is(failure(() -> engine.view("lab", session)))).isTrue();
         assertThat(engine.view("lab", slot).id()).isEqualTo(slot);
+    }
+
+    @Test
+    void a_reset_interrupted_while_it_waits_for_a_vm_is_interrupted_and_says_to_retry() throws Exception {
+        pool.acquire("other", Duration.ofSeconds(10));
+        String slot = engine.slot("lab", 0).id();
+        CompletableFuture<DeskpoolException> reset = new CompletableFuture<>();
+        Thread resetting = new Thread(() -> reset.complete(catchThrowableOfType(DeskpoolException.class,
+                () -> engine.reset("lab", slot, TaskConfig.BLANK, ResetOptions.DEFAULTS))));
+        resetting.start();
+        eventually(() -> pool.status().waiting() == 1);
+
+        resetting.interrupt();
+
+        DeskpoolException e = reset.get(20, TimeUnit.SECONDS);
+        assertThat(EnvFailure.INTERRUPTED.is(e)).isTrue();
+        assertThat(e.code()).isEqualTo(ErrorCode.NOT_READY);
+        assertThat(e.getMessage()).contains("retry the reset");
+    }
+
+    @Test
+    void a_call_interrupted_while_another_holds_its_session_is_interrupted_naming_the_session() throws Exception {
+        Lease only = pool.acquire("other", Duration.ofSeconds(10));
+        String slot = engine.slot("lab", 0).id();
+        Thread resetting = new Thread(() -> catchThrowableOfType(DeskpoolException.class,
+                () -> engine.reset("lab", slot, TaskConfig.BLANK, ResetOptions.DEFAULTS)));
+        resetting.start();
+        eventually(() -> pool.status().waiting() == 1);
+        CompletableFuture<DeskpoolException> screenshot = new CompletableFuture<>();
+        Thread waiting = new Thread(() -> screenshot.complete(catchThrowableOfType(DeskpoolException.class,
+                () -> engine.screenshot("lab", slot))));
+        waiting.start();
+        eventually(() -> waiting.getState() == Thread.State.TIMED_WAITING);
+
+        waiting.interrupt();
+
+        DeskpoolException e = screenshot.get(20, TimeUnit.SECONDS);
+        assertThat(EnvFailure.INTERRUPTED.is(e)).isTrue();
+        assertThat(e.code()).isEqualTo(ErrorCode.NOT_READY);
+        assertThat(e.details()).containsEntry("session_id", slot);
+        pool.release(only.id(), "other");
+        resetting.join(TimeUnit.SECONDS.toMillis(20));
+    }
+
+    private static void eventually(BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted");
+            }
+        }
     }
 }

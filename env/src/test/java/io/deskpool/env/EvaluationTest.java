@@ -232,4 +232,15 @@ class EvaluationTest {
         assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
         assertThat(e.getMessage()).contains("'dest' must be a plain file name");
     }
+
+    @Test
+    void a_metric_that_answers_nan_is_a_metric_invalid_score_naming_it_never_a_score() throws Exception {
+        DeskpoolException e = catchThrowableOfType(DeskpoolException.class, () -> score("""
+                {"func": "fixed_score", "options": {"score": "NaN"}}""", ""));
+
+        assertThat(EnvFailure.METRIC_INVALID_SCORE.is(e)).isTrue();
+        assertThat(e.code()).isEqualTo(ErrorCode.INTERNAL);
+        assertThat(e.getMessage()).contains("fixed_score", "NaN");
+        assertThat(e.details()).containsEntry("func", "fixed_score");
+    }
 }

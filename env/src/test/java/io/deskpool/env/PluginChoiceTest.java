@@ -104,7 +104,7 @@ class PluginChoiceTest {
     }
 
     @Test
-    void a_step_reward_plugin_that_throws_fails_the_step_as_a_server_error() {
+    void a_step_reward_plugin_that_throws_fails_the_step_as_a_server_error_with_its_reason() {
         StepRewards r = new StepRewards(List.of(new ShapedRewardPlugin() {
             @Override
             public double reward(StepOutcome o) {
@@ -115,8 +115,27 @@ class PluginChoiceTest {
         DeskpoolException e = catchThrowableOfType(DeskpoolException.class,
                 () -> r.reward(outcome(new ParsedPrediction(Optional.empty(), List.of(new GuestAction.Wait()), ""))));
 
+        assertThat(EnvFailure.STEP_REWARD_FAILED.is(e)).isTrue();
         assertThat(e.code()).isEqualTo(ErrorCode.INTERNAL);
         assertThat(e.getMessage()).contains("shaped", "oops");
+        assertThat(e.details()).containsEntry("step_reward", "shaped");
+    }
+
+    @Test
+    void a_step_reward_plugin_that_answers_nan_fails_the_step_as_a_server_error_with_its_reason() {
+        StepRewards r = new StepRewards(List.of(new ShapedRewardPlugin() {
+            @Override
+            public double reward(StepOutcome o) {
+                return Double.NaN;
+            }
+        }), "shaped");
+
+        DeskpoolException e = catchThrowableOfType(DeskpoolException.class,
+                () -> r.reward(outcome(new ParsedPrediction(Optional.empty(), List.of(new GuestAction.Wait()), ""))));
+
+        assertThat(EnvFailure.STEP_REWARD_FAILED.is(e)).isTrue();
+        assertThat(e.code()).isEqualTo(ErrorCode.INTERNAL);
+        assertThat(e.getMessage()).contains("shaped", "NaN");
     }
 
     private static StepOutcome outcome(ParsedPrediction p) {

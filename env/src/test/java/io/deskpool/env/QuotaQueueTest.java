@@ -85,24 +85,69 @@ class QuotaQueueTest {
     }
 
     @Test
-    void a_reset_that_waits_past_its_time_is_a_503_naming_the_quota() {
+    void a_reset_that_waits_past_its_time_for_its_quota_is_a_reset_wait_expired_that_says_to_retry() {
         QuotaQueue q = queue(2, 1);
         q.acquire("lab", Duration.ofSeconds(30));
 
         DeskpoolException e = catchThrowableOfType(DeskpoolException.class, () -> q.acquire("lab", Duration.ofMillis(300)));
 
+        assertThat(EnvFailure.RESET_WAIT_EXPIRED.is(e)).isTrue();
         assertThat(e.code()).isEqualTo(ErrorCode.ACQUIRE_TIMEOUT);
-        assertThat(e.getMessage()).contains("quota of 1");
+        assertThat(e.getMessage()).contains("quota of 1", "retry the reset");
         assertThat(q.waiting("lab")).isZero();
     }
 
     @Test
-    void a_token_whose_limit_is_zero_is_refused_at_once() {
+    void a_reset_that_waits_past_its_time_for_a_free_vm_is_a_reset_wait_expired_that_says_to_retry() {
+        QuotaQueue q = queue(1, 5);
+        q.acquire("lab", Duration.ofSeconds(30));
+
+        DeskpoolException e = catchThrowableOfType(DeskpoolException.class, () -> q.acquire("lab", Duration.ofMillis(300)));
+
+        assertThat(EnvFailure.RESET_WAIT_EXPIRED.is(e)).isTrue();
+        assertThat(e.code()).isEqualTo(ErrorCode.ACQUIRE_TIMEOUT);
+        assertThat(e.getMessage()).contains("no VM", "retry the reset");
+    }
+
+    @Test
+    void a_token_whose_limit_is_zero_is_refused_at_once_as_no_quota() {
         QuotaQueue q = queue(1, 1);
 
         DeskpoolException e = catchThrowableOfType(DeskpoolException.class, () -> q.acquire("none", Duration.ofSeconds(30)));
 
+        assertThat(EnvFailure.NO_QUOTA.is(e)).isTrue();
         assertThat(e.code()).isEqualTo(ErrorCode.QUOTA_EXCEEDED);
+    }
+
+    @Test
+    void a_reset_interrupted_while_it_waits_for_its_quota_is_interrupted_and_leaves_the_line() throws Exception {
+        QuotaQueue q = queue(2, 1);
+        q.acquire("lab", Duration.ofSeconds(30));
+        CompletableFuture<DeskpoolException> failure = new CompletableFuture<>();
+        Thread waiter = new Thread(() -> failure.complete(
+                catchThrowableOfType(DeskpoolException.class, () -> q.acquire("lab", Duration.ofSeconds(60)))));
+        waiter.start();
+        eventually(() -> q.waiting("lab") == 1);
+
+        waiter.interrupt();
+
+        DeskpoolException e = failure.get(20, TimeUnit.SECONDS);
+        assertThat(EnvFailure.INTERRUPTED.is(e)).isTrue();
+        assertThat(q.waiting("lab")).isZero();
+    }
+
+    @Test
+    void a_reset_waiting_for_a_vm_when_the_pool_closes_is_shutting_down() throws Exception {
+        QuotaQueue q = queue(1, 5);
+        q.acquire("lab", Duration.ofSeconds(30));
+        CompletableFuture<DeskpoolException> failure = CompletableFuture.supplyAsync(
+                () -> catchThrowableOfType(DeskpoolException.class, () -> q.acquire("lab", Duration.ofSeconds(60))));
+        eventually(() -> pool.status().waiting() == 1);
+
+        pool.close(true, Duration.ofSeconds(10));
+
+        DeskpoolException e = failure.get(20, TimeUnit.SECONDS);
+        assertThat(EnvFailure.SHUTTING_DOWN.is(e)).isTrue();
     }
 
     private static void eventually(BooleanSupplier condition) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deskpool.core.DeskpoolException;
-import io.deskpool.core.ErrorCode;
 import io.deskpool.env.EnvFailure;
 import io.deskpool.env.spi.EvalContext;
 import io.deskpool.env.spi.EvalFiles;
@@ -201,7 +200,8 @@ public final class Evaluation {
                     Map.of("func", r.call().func()), e);
         }
         if (!Double.isFinite(s)) {
-            throw new DeskpoolException(ErrorCode.INTERNAL, "metric '" + r.call().func() + "' returned " + s);
+            throw EnvFailure.METRIC_INVALID_SCORE.exception(r.call().where() + ": metric '" + r.call().func() + "' returned "
+                    + s + ", not a score", Map.of("func", r.call().func()), null);
         }
         return s;
     }

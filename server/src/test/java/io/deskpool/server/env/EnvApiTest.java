@@ -180,6 +180,30 @@ class EnvApiTest {
     }
 
     @Test
+    void a_reset_that_waits_past_env_reset_wait_is_a_503_reset_wait_expired_that_says_to_retry() {
+        start(Map.of("TOKENS", ALPHA + ":1", "ENV_RESET_WAIT", "1"));
+        assertThat(http.post("/v1/leases", ALPHA, "{}").status()).as("the token's one VM is leased").isBetween(200, 201);
+
+        EnvCalls.Reply r = http.post("/env/reset", ALPHA, "{\"task_config\": {\"id\": \"t\"}}");
+
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(r.reason()).isEqualTo("reset_wait_expired");
+        assertThat(r.json().path("message").asText()).contains("retry the reset");
+        assertThat(r.headers().firstValue("Retry-After")).isPresent();
+    }
+
+    @Test
+    void a_reset_for_a_token_whose_quota_is_zero_is_a_429_no_quota() {
+        start(Map.of("TOKENS", ALPHA + ":2,zero-quota-token:0"));
+
+        EnvCalls.Reply r = http.post("/v1/sessions", "zero-quota-token", "{\"task_config\": {\"id\": \"t\"}}");
+
+        assertThat(r.status()).isEqualTo(429);
+        assertThat(r.reason()).isEqualTo("no_quota");
+        assertThat(server.pool().status().leases()).isZero();
+    }
+
+    @Test
     void health_reports_the_provider_kvm_and_the_pool() {
         start(Map.of());
         var h = http.get("/health", null).ok().json();
