@@ -1,12 +1,19 @@
 package io.deskpool.server.env;
 
+import io.deskpool.core.settings.Settings;
 import io.deskpool.env.EpisodeTranscript;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
 
@@ -30,6 +37,18 @@ final class ChatMessages {
         }
         this.minPixels = minPixels;
         this.maxPixels = maxPixels;
+    }
+
+    /**
+     * The chat the settings describe: ENV_SYSTEM_MESSAGE, the prompt in ENV_PROMPT_FILE (Deskpool's own when unset),
+     * ENV_IMAGE_MIN_PIXELS and ENV_IMAGE_MAX_PIXELS.
+     *
+     * @throws io.deskpool.core.DeskpoolException naming ENV_PROMPT_FILE when the file cannot be read or has no
+     *                                            {@code {instruction}}
+     */
+    static ChatMessages from(Settings settings) {
+        return new ChatMessages(settings.string(EnvApiSettings.SYSTEM_MESSAGE), prompt(settings),
+                settings.integer(EnvApiSettings.IMAGE_MIN_PIXELS, 1), settings.integer(EnvApiSettings.IMAGE_MAX_PIXELS, 1));
     }
 
     /** The user prompt for an instruction: the template with {@code {instruction}} replaced, nothing else. */
@@ -73,5 +92,28 @@ final class ChatMessages {
         m.put("min_pixels", minPixels);
         m.put("max_pixels", maxPixels);
         return m;
+    }
+
+    private static String prompt(Settings settings) {
+        Optional<String> file = settings.optionalString(EnvApiSettings.PROMPT_FILE);
+        if (file.isPresent()) {
+            Path p = settings.path(EnvApiSettings.PROMPT_FILE);
+            try {
+                String text = Files.readString(p, StandardCharsets.UTF_8);
+                if (!text.contains("{instruction}")) {
+                    throw settings.invalid(EnvApiSettings.PROMPT_FILE, file.get(),
+                            "a text file with {instruction} where the task's instruction goes");
+                }
+                return text;
+            } catch (IOException e) {
+                throw settings.invalid(EnvApiSettings.PROMPT_FILE, file.get(), "a readable text file (" + e.getMessage() + ")");
+            }
+        }
+        try (InputStream in = ChatMessages.class.getResourceAsStream("default-prompt.txt")) {
+            return new String(requireNonNull(in, "default-prompt.txt is missing from the jar").readAllBytes(),
+                    StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the default prompt", e);
+        }
     }
 }

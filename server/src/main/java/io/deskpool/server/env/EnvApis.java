@@ -8,11 +8,6 @@ import io.deskpool.env.EnvEngine;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -60,8 +55,7 @@ public final class EnvApis implements AutoCloseable {
             throw settings.invalid(EnvApiSettings.ALLOW_FROM, settings.string(EnvApiSettings.ALLOW_FROM),
                     "a comma-separated list of addresses or CIDR ranges (" + e.getMessage() + ")");
         }
-        ChatMessages chat = new ChatMessages(settings.string(EnvApiSettings.SYSTEM_MESSAGE), prompt(settings),
-                settings.integer(EnvApiSettings.IMAGE_MIN_PIXELS, 1), settings.integer(EnvApiSettings.IMAGE_MAX_PIXELS, 1));
+        ChatMessages chat = ChatMessages.from(settings);
         boolean urls = settings.choice(EnvApiSettings.OBSERVATION, java.util.List.of("base64", "url")).equals("url");
         this.engine = EnvEngine.create(pool, config, clock);
         EnvCallers envCallers = new EnvCallers(callers.client(), callers.presented(), callers.requireToken(), anonymous,
@@ -91,28 +85,5 @@ public final class EnvApis implements AutoCloseable {
     @Override
     public void close() {
         engine.close();
-    }
-
-    private static String prompt(Settings settings) {
-        Optional<String> file = settings.optionalString(EnvApiSettings.PROMPT_FILE);
-        if (file.isPresent()) {
-            Path p = settings.path(EnvApiSettings.PROMPT_FILE);
-            try {
-                String text = Files.readString(p, StandardCharsets.UTF_8);
-                if (!text.contains("{instruction}")) {
-                    throw settings.invalid(EnvApiSettings.PROMPT_FILE, file.get(),
-                            "a text file with {instruction} where the task's instruction goes");
-                }
-                return text;
-            } catch (IOException e) {
-                throw settings.invalid(EnvApiSettings.PROMPT_FILE, file.get(), "a readable text file (" + e.getMessage() + ")");
-            }
-        }
-        try (InputStream in = EnvApis.class.getResourceAsStream("default-prompt.txt")) {
-            return new String(requireNonNull(in, "default-prompt.txt is missing from the jar").readAllBytes(),
-                    StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read the default prompt", e);
-        }
     }
 }

@@ -261,6 +261,19 @@ class EnvApiTest {
     }
 
     @Test
+    void env_port_defaults_to_15001_where_arpo_and_envs_trainers_expect_it() {
+        assertThat(Settings.of(Map.of()).integer(EnvApiSettings.ENV_PORT, 0)).isEqualTo(15001);
+    }
+
+    @Test
+    void a_prompt_file_without_instruction_stops_the_start_naming_the_setting_and_what_it_needs() throws Exception {
+        Path prompt = java.nio.file.Files.writeString(state.resolve("prompt.txt"), "You drive a desktop. Do the task.");
+
+        assertThatThrownBy(() -> start(Map.of("ENV_PROMPT_FILE", prompt.toString())))
+                .hasMessageContaining("ENV_PROMPT_FILE").hasMessageContaining("{instruction}");
+    }
+
+    @Test
     void an_unsupported_evaluator_setting_fails_the_start_naming_it() {
         var s = new HashMap<String, String>(Map.of("PROVIDER", "memory", "STATE_DIR", state.toString(),
                 "HOST", "127.0.0.1", "PORT", "0", "EXTERNAL_EVALUATOR", "python3 'unclosed"));
