@@ -1,6 +1,7 @@
 package io.deskpool.provider.aws;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,14 @@ class StartScriptTest {
     @TempDir
     Path dir;
 
+    /** The script's working directory, where the server it starts reads .env and configs/config.yaml. */
+    private Path work;
+
+    @BeforeEach
+    void workingDirectory() throws IOException {
+        work = Files.createDirectories(dir.resolve("work"));
+    }
+
     @AfterEach
     void stop() {
         imds.close();
@@ -42,9 +51,11 @@ class StartScriptTest {
         command.add(SCRIPT.toString());
         command.addAll(java.util.List.of(args));
         var pb = new ProcessBuilder(command)
+                .directory(work.toFile())
                 .redirectOutput(dir.resolve("out").toFile())
                 .redirectError(dir.resolve("err").toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("AWS_"));
+        pb.environment().keySet().removeIf(k -> k.startsWith("AWS_") || k.startsWith("ENV_") || k.equals("TOKENS")
+                || k.equals("DESKPOOL_CONFIG"));
         pb.environment().put("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.uri().toString());
         pb.environment().putAll(env);
         Process p = pb.start();
@@ -161,19 +172,94 @@ class StartScriptTest {
     @Test
     void without_dry_run_it_starts_the_server_with_provider_aws_and_the_values_exported() throws Exception {
         imds.withHost("us-east-1", MAC, "subnet-0abc", "sg-0aaa");
-        Path bin = Files.createDirectories(dir.resolve("bin"));
-        Path fakeJava = bin.resolve("java");
-        Files.writeString(fakeJava, "#!/bin/bash\necho \"stand-in java: PROVIDER=$PROVIDER AWS_REGION=$AWS_REGION "
-                + "AWS_SUBNET_ID=$AWS_SUBNET_ID AWS_SECURITY_GROUP_ID=$AWS_SECURITY_GROUP_ID args: $*\"\n"
-                + "echo \"env: ENV_PORT=$ENV_PORT anonymous=${ENV_ANONYMOUS_TOKEN:0:8} tokens=${TOKENS:0:8}\"\n");
-        Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path jar = Files.writeString(dir.resolve("deskpool.jar"), "not a real jar", StandardCharsets.UTF_8);
+        Path jar = dir.resolve("deskpool.jar");
 
-        Run r = run(Map.of("PATH", bin + ":" + System.getenv("PATH"), "DESKPOOL_JAR", jar.toString()), "serve");
+        Run r = run(standInJava(Map.of()), "serve");
 
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("stand-in java: PROVIDER=aws AWS_REGION=us-east-1 AWS_SUBNET_ID=subnet-0abc "
                 + "AWS_SECURITY_GROUP_ID=sg-0aaa args: -jar " + jar + " serve",
-                "env: ENV_PORT=15001 anonymous=trainer- tokens=trainer-");
+                "env: ENV_PORT=15001 ENV_ALLOW_FROM=127.0.0.0/8,::1/128 anonymous=trainer- tokens=trainer-");
+    }
+
+    /**
+     * The environment for a run that starts "the server": a stand-in {@code java} first on PATH prints what the
+     * server would get from the environment (the start of each token only), and DESKPOOL_JAR names a file.
+     */
+    private Map<String, String> standInJava(Map<String, String> env) throws IOException {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Path fakeJava = bin.resolve("java");
+        Files.writeString(fakeJava, "#!/bin/bash\necho \"stand-in java: PROVIDER=$PROVIDER AWS_REGION=$AWS_REGION "
+                + "AWS_SUBNET_ID=$AWS_SUBNET_ID AWS_SECURITY_GROUP_ID=$AWS_SECURITY_GROUP_ID args: $*\"\n"
+                + "echo \"env: ENV_PORT=$ENV_PORT ENV_ALLOW_FROM=$ENV_ALLOW_FROM anonymous=${ENV_ANONYMOUS_TOKEN:0:8} "
+                + "tokens=${TOKENS:0:8}\"\n");
+        Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path jar = Files.writeString(dir.resolve("deskpool.jar"), "not a real jar", StandardCharsets.UTF_8);
+        var all = new java.util.HashMap<>(env);
+        all.put("PATH", bin + ":" + System.getenv("PATH"));
+        all.put("DESKPOOL_JAR", jar.toString());
+        return all;
+    }
+
+    @Test
+    void env_port_tokens_and_callers_set_in_dotenv_are_left_to_the_server_not_exported_over_it() throws Exception {
+        imds.withHost("us-east-1", MAC, "subnet-0abc", "sg-0aaa")
+                .put("network/interfaces/macs/" + MAC + "/vpc-ipv4-cidr-blocks", "172.31.0.0/16");
+        Files.writeString(work.resolve(".env"), """
+                # the user's settings
+                export ENV_PORT=16001
+                TOKENS='alice:4,trainer:8'
+                ENV_ANONYMOUS_TOKEN=trainer
+                ENV_ALLOW_FROM=10.100.4.0/24 # the training cluster
+                """);
+
+        Run dry = run(Map.of(), "--dry-run");
+        Run started = run(standInJava(Map.of()), "serve");
+
+        assertThat(dry.exit()).as(dry.err()).isZero();
+        assertThat(dry.out()).contains("Env API port:    16001 (.env", "Env callers:     10.100.4.0/24 (.env)",
+                "ENV_ANONYMOUS_TOKEN from .env", "Left to the server (from .env or configs/config.yaml): ENV_PORT "
+                        + "ENV_ALLOW_FROM TOKENS ENV_ANONYMOUS_TOKEN");
+        assertThat(dry.out()).doesNotContain("ENV_PORT=", "ENV_ALLOW_FROM=", "trainer-");
+        assertThat(imds.requests()).noneMatch(req -> req.contains("vpc-ipv4-cidr-blocks"));
+        assertThat(started.exit()).as(started.err()).isZero();
+        assertThat(started.out()).as("nothing exported over .env").contains(
+                "env: ENV_PORT= ENV_ALLOW_FROM= anonymous= tokens=");
+    }
+
+    @Test
+    void tokens_and_settings_in_the_config_file_are_left_to_the_server_and_no_token_is_made() throws Exception {
+        imds.withHost("us-east-1", MAC, "subnet-0abc", "sg-0aaa");
+        Files.createDirectories(work.resolve("configs"));
+        Files.writeString(work.resolve("configs/config.yaml"), """
+                remote_docker_server:
+                  port: 50003
+                tokens:
+                  alice: 4
+                deskpool:
+                  ENV_PORT: "17001"
+                  AWS_SUBNET_ID: subnet-yaml
+                """);
+
+        Run r = run(standInJava(Map.of()), "serve");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Subnet:          subnet-yaml (configs/config.yaml)",
+                "Env API port:    17001 (configs/config.yaml",
+                "TOKENS is set (configs/config.yaml) but ENV_ANONYMOUS_TOKEN is not, so callers without a token get 401",
+                "AWS_SUBNET_ID= AWS_SECURITY_GROUP_ID=sg-0aaa", "env: ENV_PORT= ENV_ALLOW_FROM=127.0.0.0/8,::1/128 "
+                        + "anonymous= tokens=");
+        assertThat(imds.requests()).noneMatch(req -> req.contains("subnet-id"));
+    }
+
+    @Test
+    void the_environment_still_wins_over_dotenv() throws Exception {
+        imds.withHost("us-east-1", MAC, "subnet-0abc", "sg-0aaa");
+        Files.writeString(work.resolve(".env"), "ENV_PORT=16001\n");
+
+        Run r = run(standInJava(Map.of("ENV_PORT", "18001")), "serve");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Env API port:    18001 (environment", "env: ENV_PORT=18001 ");
     }
 }
