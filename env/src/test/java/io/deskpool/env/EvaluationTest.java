@@ -35,7 +35,10 @@ class EvaluationTest {
     @TempDir
     Path work;
 
-    /** Test double for a VM getter: gives its config's {@code value}, or a missing file for {@code missing}. */
+    /**
+     * Test double for a VM getter: gives its config's {@code value}, a missing file for {@code missing}, or fails
+     * as a buggy getter would for {@code broken}.
+     */
     private static final class StandInGetter implements Getter {
         final AtomicInteger calls = new AtomicInteger();
 
@@ -49,6 +52,9 @@ class EvaluationTest {
             calls.incrementAndGet();
             if (config.path("missing").asBoolean(false)) {
                 throw new FileNotFoundException("/home/user/out.txt");
+            }
+            if (config.path("broken").asBoolean(false)) {
+                throw new NullPointerException();
             }
             return config.path("value");
         }
@@ -242,5 +248,17 @@ class EvaluationTest {
         assertThat(e.code()).isEqualTo(ErrorCode.INTERNAL);
         assertThat(e.getMessage()).contains("fixed_score", "NaN");
         assertThat(e.details()).containsEntry("func", "fixed_score");
+    }
+
+    @Test
+    void a_getter_that_fails_with_an_unchecked_exception_is_a_getter_failed_naming_it() throws Exception {
+        DeskpoolException e = catchThrowableOfType(DeskpoolException.class, () -> score("""
+                {"func": "exact_match", "result": {"type": "stand_in", "broken": true},
+                 "expected": {"type": "rule", "rules": {"expected": "hello"}}}""", ""));
+
+        assertThat(EnvFailure.GETTER_FAILED.is(e)).isTrue();
+        assertThat(e.code()).isEqualTo(ErrorCode.PROVIDER_ERROR);
+        assertThat(e.getMessage()).contains("stand_in", "NullPointerException");
+        assertThat(e.details()).containsEntry("getter", "stand_in");
     }
 }

@@ -177,10 +177,12 @@ public final class Evaluation {
         } catch (IllegalArgumentException e) {
             // A getter refusing its config (a 'dest' like ../../x) is bad input, not a server failure.
             throw EnvFailure.GETTER_CONFIG.exception(what + " (getter '" + g.type() + "'): " + e.getMessage(), e);
-        } catch (FileNotFoundException | RuntimeException e) {
+        } catch (FileNotFoundException | DeskpoolException e) {
             throw e;
         } catch (Exception e) {
-            throw EnvFailure.GETTER_FAILED.exception(what + " (getter '" + g.type() + "') failed: " + e.getMessage(), e);
+            // Any other exception, unchecked ones (a getter's NullPointerException) included, is the getter failing.
+            throw EnvFailure.GETTER_FAILED.exception(what + " (getter '" + g.type() + "') failed: "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), Map.of("getter", g.type()), e);
         }
     }
 
