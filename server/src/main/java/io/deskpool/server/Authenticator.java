@@ -63,6 +63,14 @@ final class Authenticator {
         return caller;
     }
 
+    /**
+     * Who a token is now, without a request: for checking again later what was allowed to it earlier (a live view's
+     * ticket or relay outlives the request that granted it; the token may since have been removed).
+     */
+    Caller callerFor(String token) {
+        return caller(Optional.of(token));
+    }
+
     private Caller caller(Optional<String> presented) {
         Optional<String> token = presented.map(String::trim).filter(t -> !t.isEmpty());
         boolean admin = token.isPresent() && adminToken.isPresent() && TokenRegistry.sameToken(token.get(), adminToken.get());

@@ -3,6 +3,8 @@ package io.deskpool.server;
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
 import io.deskpool.core.pool.Lease;
+import io.deskpool.core.pool.PoolEvent;
+import io.deskpool.core.pool.VmState;
 import io.deskpool.core.pool.VmView;
 import io.deskpool.core.spi.VmEndpoints;
 import io.deskpool.core.spi.VmHandle;
@@ -22,6 +24,9 @@ import java.util.LinkedHashMap;
  * build time, served under {@code /novnc/}) that asks for a one-time ticket with the caller's token and opens
  * {@code /v1/vms/{id}/vnc}, which Deskpool relays to the VM's VNC WebSocket. The browser never needs to reach
  * the VM's own ports, and only the admin or the holder of the VM's lease may look, as with stopping a VM.
+ * A view lasts only as long as what allowed it: a ticket is bound to the lease (or the admin token) it was issued
+ * through and checked again when the WebSocket opens, and an open relay is closed when its lease ends or its VM
+ * is reverted, lost or destroyed, so a client never watches or types into a VM handed to someone else.
  */
 final class LiveViewApi {
     private static final Logger log = LoggerFactory.getLogger(LiveViewApi.class);
@@ -35,6 +40,7 @@ final class LiveViewApi {
         this.s = s;
         this.tickets = new VncTickets(s.clock());
         this.viewHtml = DashboardApi.resource("view.html");
+        s.pool().addListener(this::onPoolEvent);
     }
 
     void register(Javalin app) {
@@ -75,7 +81,7 @@ final class LiveViewApi {
         vnc(vm);
         ctx.header("Cache-Control", "no-store");
         ctx.redirect("/vms/" + URLEncoder.encode(vm.id(), StandardCharsets.UTF_8) + "/view#ticket="
-                + tickets.issue(vm.id(), caller.logLabel()));
+                + tickets.issue(grant(caller, lease)));
     }
 
     private void ticket(Context ctx) {
@@ -91,9 +97,11 @@ final class LiveViewApi {
         if (!caller.admin() && !holdsLease) {
             caller.requireAdmin("viewing a VM you do not lease");
         }
+        ViewGrant grant = caller.admin() ? ViewGrant.ofAdmin(vm.id(), caller.token().get())
+                : grant(caller, vm.lease().orElseThrow());
         vnc(vm);
         var body = new LinkedHashMap<String, Object>();
-        body.put("ticket", tickets.issue(id, caller.logLabel()));
+        body.put("ticket", tickets.issue(grant));
         body.put("expires_in_seconds", VncTickets.LIFETIME.toSeconds());
         body.put("websocket_path", "/v1/vms/" + id + "/vnc");
         ctx.status(201).json(body);
@@ -101,7 +109,7 @@ final class LiveViewApi {
 
     private void connect(WsConnectContext ctx) {
         String id = ctx.pathParam("id");
-        var grant = tickets.redeem(ctx.queryParam("ticket"), id);
+        var grant = tickets.redeem(ctx.queryParam("ticket"), id).filter(this::stillAllowed);
         if (grant.isEmpty()) {
             ctx.closeSession(WsCloseStatus.POLICY_VIOLATION, "no valid ticket for VM " + id
                     + ": POST /v1/vms/" + id + "/vnc-ticket first (tickets work once, for "
@@ -116,7 +124,47 @@ final class LiveViewApi {
             return;
         }
         log.info("Live view of VM {} opened by {}", id, grant.get().holder());
-        proxy.open(ctx, id, endpoints.vncWebSocketUri());
+        proxy.open(ctx, grant.get(), endpoints.vncWebSocketUri(), this::stillAllowed);
+    }
+
+    /** The view a caller gets through a lease: the admin's is not bound to it, anyone else's lasts as long as it. */
+    private static ViewGrant grant(Caller caller, Lease lease) {
+        String token = caller.token().orElseThrow();
+        return caller.admin() ? ViewGrant.ofAdmin(lease.vmId(), token)
+                : ViewGrant.ofLease(lease.vmId(), lease.id(), token, caller.logLabel());
+    }
+
+    /**
+     * Whether a grant still allows its view now: the admin's while the token is still the admin token, anyone
+     * else's while the lease it was granted through still holds the VM and the token still owns that lease.
+     */
+    private boolean stillAllowed(ViewGrant grant) {
+        Caller caller = s.auth().callerFor(grant.token());
+        if (grant.leaseId().isEmpty()) {
+            return caller.admin();
+        }
+        String leaseId = grant.leaseId().get();
+        return s.pool().vm(grant.vmId()).flatMap(VmView::lease)
+                .filter(l -> l.id().equals(leaseId) && caller.mayActOn(l.token()))
+                .isPresent();
+    }
+
+    /**
+     * Closes the relays a pool change no longer allows: a lease that ended closes the views granted through it;
+     * a VM that is reverted, lost or destroyed (or leaves the pool) closes every view of it, the admin's too.
+     */
+    private void onPoolEvent(PoolEvent event) {
+        if (event instanceof PoolEvent.LeaseEnded ended) {
+            String leaseId = ended.lease().id();
+            proxy.closeWhere(g -> g.leaseId().filter(leaseId::equals).isPresent(),
+                    "the lease on VM " + ended.lease().vmId() + " has ended");
+        } else if (event instanceof PoolEvent.VmStateChanged changed && (changed.to() == null
+                || changed.to() == VmState.REVERTING || changed.to() == VmState.DESTROYING)) {
+            proxy.closeWhere(g -> g.vmId().equals(changed.vmId()),
+                    "VM " + changed.vmId() + (changed.to() == VmState.REVERTING ? " is being reverted" : " is gone"));
+        } else if (event instanceof PoolEvent.VmLost lost) {
+            proxy.closeWhere(g -> g.vmId().equals(lost.vmId()), "VM " + lost.vmId() + " was lost");
+        }
     }
 
     /** The VM's endpoints when it has a VNC port; a VM still booting or without one cannot be viewed. */

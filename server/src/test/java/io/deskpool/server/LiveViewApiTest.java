@@ -35,9 +35,13 @@ class LiveViewApiTest {
 
     @BeforeEach
     void start() {
+        start("3");
+    }
+
+    private void start(String poolSize) {
         server = DeskpoolServer.start(Settings.of(Map.of(
                 "PROVIDER", "memory", "STATE_DIR", state.toString(), "HOST", "127.0.0.1", "PORT", "0",
-                "TOKENS", ALPHA + ":2," + BETA + ":2", "ADMIN_TOKEN", ADMIN, "POOL_SIZE", "3", "POOL_WARM", "1")),
+                "TOKENS", ALPHA + ":2," + BETA + ":2", "ADMIN_TOKEN", ADMIN, "POOL_SIZE", poolSize, "POOL_WARM", "1")),
                 Clock.systemUTC());
         http = new HttpCalls("http://127.0.0.1:" + server.port());
     }
@@ -86,6 +90,49 @@ class LiveViewApiTest {
 
         assertThat(http.post("/v1/vms/" + spare + "/vnc-ticket", ADMIN, null).status()).isEqualTo(201);
         assertThat(http.post("/v1/vms/" + spare + "/vnc-ticket", ALPHA, null).status()).isEqualTo(403);
+    }
+
+    @Test
+    void a_ticket_issued_before_a_release_is_refused_once_the_vm_is_handed_to_another_token() throws Exception {
+        server.close();
+        start("1");
+        var lease = http.post("/v1/leases", ALPHA, "{\"wait_seconds\": 10}").json();
+        String vm = lease.path("vm_id").asText();
+        String ticket = http.post("/v1/vms/" + vm + "/vnc-ticket", ALPHA, null).json().path("ticket").asText();
+
+        assertThat(http.delete("/v1/leases/" + lease.path("lease_id").asText(), ALPHA).status()).isEqualTo(204);
+        assertThat(leasedVm(BETA)).as("the one VM, reverted and handed to the other token").isEqualTo(vm);
+
+        assertThat(closeCode("/v1/vms/" + vm + "/vnc?ticket=" + ticket)).isEqualTo(1008);
+    }
+
+    @Test
+    void a_ticket_is_refused_once_its_lease_has_ended_even_if_the_same_token_leases_the_vm_again() throws Exception {
+        server.close();
+        start("1");
+        var lease = http.post("/v1/leases", ALPHA, "{\"wait_seconds\": 10}").json();
+        String vm = lease.path("vm_id").asText();
+        String ticket = http.post("/v1/vms/" + vm + "/vnc-ticket", ALPHA, null).json().path("ticket").asText();
+
+        http.delete("/v1/leases/" + lease.path("lease_id").asText(), ALPHA);
+        assertThat(leasedVm(ALPHA)).as("the one VM, leased again").isEqualTo(vm);
+
+        assertThat(closeCode("/v1/vms/" + vm + "/vnc?ticket=" + ticket)).isEqualTo(1008);
+    }
+
+    @Test
+    void an_admin_ticket_stays_good_across_a_hand_out() throws Exception {
+        server.close();
+        start("1");
+        var lease = http.post("/v1/leases", ALPHA, "{\"wait_seconds\": 10}").json();
+        String vm = lease.path("vm_id").asText();
+        String ticket = http.post("/v1/vms/" + vm + "/vnc-ticket", ADMIN, null).json().path("ticket").asText();
+
+        http.delete("/v1/leases/" + lease.path("lease_id").asText(), ALPHA);
+        assertThat(leasedVm(BETA)).isEqualTo(vm);
+
+        // Past the check (the in-memory VM's VNC port answers nothing, so the relay then gives up).
+        assertThat(closeCode("/v1/vms/" + vm + "/vnc?ticket=" + ticket)).isEqualTo(1011);
     }
 
     @Test
