@@ -84,19 +84,21 @@ final class LiveViewApi {
                 + tickets.issue(grant(caller, lease)));
     }
 
+    /**
+     * A ticket for the caller's VM. The caller is known first (401 without a token, 403 for one this server does
+     * not know), and a VM they may not see (another token's, a spare) is a 404 exactly like one that does not exist.
+     */
     private void ticket(Context ctx) {
         String id = ctx.pathParam("id");
         Caller caller = s.auth().identify(ctx);
-        VmView vm = s.pool().vm(id).orElseThrow(() -> new DeskpoolException(ErrorCode.UNKNOWN_VM, "no VM with id '" + id + "'"));
-        boolean holdsLease = vm.lease().map(l -> caller.mayActOn(l.token())).orElse(false);
         if (caller.token().isEmpty()) {
             throw new DeskpoolException(ErrorCode.UNAUTHENTICATED, "the live view needs a token: the one that leases"
                     + " the VM, or the admin token (open it from the dashboard after entering yours, or through"
                     + " /window?emulator_id=)");
         }
-        if (!caller.admin() && !holdsLease) {
-            caller.requireAdmin("viewing a VM you do not lease");
-        }
+        caller.requireKnownToken();
+        VmView vm = s.pool().vm(id).filter(caller::maySee)
+                .orElseThrow(() -> new DeskpoolException(ErrorCode.UNKNOWN_VM, "no VM with id '" + id + "'"));
         ViewGrant grant = caller.admin() ? ViewGrant.ofAdmin(vm.id(), caller.token().get())
                 : grant(caller, vm.lease().orElseThrow());
         vnc(vm);

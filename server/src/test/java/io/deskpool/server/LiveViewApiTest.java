@@ -75,13 +75,17 @@ class LiveViewApiTest {
     }
 
     @Test
-    void another_client_may_not_view_a_vm_it_does_not_lease() {
+    void another_clients_vm_is_not_found_as_if_it_did_not_exist() {
         String vm = leasedVm(ALPHA);
 
         HttpCalls.Reply reply = http.post("/v1/vms/" + vm + "/vnc-ticket", BETA, null);
+        HttpCalls.Reply unknown = http.post("/v1/vms/no-such-vm/vnc-ticket", BETA, null);
 
-        assertThat(reply.status()).isEqualTo(403);
+        assertThat(reply.status()).isEqualTo(404);
         assertThat(reply.body()).doesNotContain(ALPHA);
+        assertThat(reply.json().path("error").asText()).isEqualTo(unknown.json().path("error").asText());
+        assertThat(reply.json().path("message").asText().replace(vm, "ID"))
+                .isEqualTo(unknown.json().path("message").asText().replace("no-such-vm", "ID"));
     }
 
     @Test
@@ -89,7 +93,17 @@ class LiveViewApiTest {
         String spare = server.pool().vms().get(0).id();
 
         assertThat(http.post("/v1/vms/" + spare + "/vnc-ticket", ADMIN, null).status()).isEqualTo(201);
-        assertThat(http.post("/v1/vms/" + spare + "/vnc-ticket", ALPHA, null).status()).isEqualTo(403);
+        assertThat(http.post("/v1/vms/" + spare + "/vnc-ticket", ALPHA, null).status()).as("a client, a spare").isEqualTo(404);
+    }
+
+    @Test
+    void a_caller_without_a_known_token_cannot_probe_which_vms_exist() {
+        String vm = leasedVm(ALPHA);
+
+        assertThat(http.post("/v1/vms/" + vm + "/vnc-ticket", null, null).status()).isEqualTo(401);
+        assertThat(http.post("/v1/vms/no-such-vm/vnc-ticket", null, null).status()).isEqualTo(401);
+        assertThat(http.post("/v1/vms/" + vm + "/vnc-ticket", "not-a-known-token", null).status()).isEqualTo(403);
+        assertThat(http.post("/v1/vms/no-such-vm/vnc-ticket", "not-a-known-token", null).status()).isEqualTo(403);
     }
 
     @Test
