@@ -103,6 +103,7 @@ final class LeaseApi {
      * 201 {@code {leases}}, or nothing at all (429 quota, 503 pool full, 501 a provider that cannot fork).
      */
     private void fork(Context ctx) {
+        Lease lease = owned(ctx);
         JsonBody body = JsonBody.of(ctx);
         int poolSize = s.pool().config().poolSize();
         int count = body.integer("count").orElseThrow(() ->
@@ -111,7 +112,6 @@ final class LeaseApi {
             throw new DeskpoolException(ErrorCode.INVALID_ARGUMENT, "field 'count' must be from 1 to " + poolSize
                     + " (POOL_SIZE), got " + count);
         }
-        Lease lease = owned(ctx);
         List<Lease> copies = s.pool().fork(lease.id(), lease.token(), count, s.pool().config().readyTimeout());
         copies.forEach(s.leaseJournal()::record);
         Caller caller = s.auth().identify(ctx);

@@ -73,11 +73,15 @@ class RequestBodyTest {
 
     /** Sends headers and the start of a chunked body that never ends, and reads the status line. */
     private String statusOfUnfinishedChunkedPost(String path, String token) throws IOException {
+        return statusOfUnfinishedChunkedBody("POST", path, token);
+    }
+
+    private String statusOfUnfinishedChunkedBody(String method, String path, String token) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", bed.server.port())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             String chunk = "{\"emulator_id\":\"";
-            out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token
+            out.write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token
                     + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
                     + Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
@@ -93,6 +97,35 @@ class RequestBodyTest {
 
         assertThat(statusOfUnfinishedChunkedPost("/stop_emulator", "not-a-known-token")).isEqualTo("HTTP/1.1 403");
         assertThat(statusOfUnfinishedChunkedPost("/v1/leases", "not-a-known-token")).isEqualTo("HTTP/1.1 403");
+        assertThat(statusOfUnfinishedChunkedPost("/v1/leases/x/fork", "not-a-known-token")).isEqualTo("HTTP/1.1 403");
+    }
+
+    /** Every route that takes a body, with a token this server does not know: each answers without waiting for it. */
+    @Test
+    void every_route_with_a_body_refuses_an_unknown_caller_before_reading_it() throws Exception {
+        bed = MemoryServerBed.start(state, Map.of());
+        String[][] routes = {
+                {"POST", "/start_emulator"}, {"POST", "/stop_emulator"}, {"DELETE", "/emulators/x"},
+                {"POST", "/stop_all_emulators"}, {"POST", "/remove_all_containers"}, {"POST", "/set_token_limit"},
+                {"POST", "/v1/leases"}, {"POST", "/v1/leases/x/heartbeat"}, {"DELETE", "/v1/leases/x"},
+                {"POST", "/v1/leases/x/broken"}, {"POST", "/v1/leases/x/fork"}, {"DELETE", "/v1/vms/x"},
+                {"PUT", "/v1/tokens/x"}, {"DELETE", "/v1/tokens/x"}, {"POST", "/v1/vms/x/vnc-ticket"},
+                {"POST", "/v1/sessions"}, {"POST", "/v1/sessions/x/reset"}, {"POST", "/v1/sessions/x/step"},
+                {"POST", "/v1/sessions/x/evaluate"}, {"POST", "/v1/sessions/x/fork"}, {"DELETE", "/v1/sessions/x"},
+                {"POST", "/env/reset"}, {"POST", "/env/step"}, {"POST", "/env/evaluate"}, {"POST", "/env/fork"},
+                {"POST", "/env/history_messages"}};
+        var statuses = new java.util.LinkedHashMap<String, String>();
+        for (String[] r : routes) {
+            String status;
+            try {
+                status = statusOfUnfinishedChunkedBody(r[0], r[1], "not-a-known-token");
+            } catch (java.net.SocketTimeoutException waitedForTheBody) {
+                status = "no answer: the server waited for the body";
+            }
+            statuses.put(r[0] + " " + r[1], status);
+        }
+
+        assertThat(statuses).allSatisfy((route, status) -> assertThat(status).as(route).isEqualTo("HTTP/1.1 403"));
     }
 
     @Test
