@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardProtocolFamily;
@@ -16,26 +17,46 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A test stand-in for an engine that goes away: forwards 127.0.0.1:PORT to the real engine's unix socket until
- * {@link #stop()}, which drops every connection and stops listening, as a dockerd that died would.
+ * {@link #stop()}, which drops every connection and stops listening, as a dockerd that died would, and
+ * {@link #resume()} listens on the same port again, as a restarted dockerd would (the real engine, which other
+ * tests and people share, is never restarted).
  */
 final class EngineForwarder implements AutoCloseable {
-    private final ServerSocket server;
+    private final int port;
     private final Path engineSocket;
     private final List<AutoCloseable> open = new CopyOnWriteArrayList<>();
+    private volatile ServerSocket server;
 
     EngineForwarder(Path engineSocket) throws IOException {
         this.engineSocket = engineSocket;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(this::acceptLoop, "engine-forwarder");
+        this.port = server.getLocalPort();
+        startAccepting(server);
+    }
+
+    String dockerHost() {
+        return "tcp://127.0.0.1:" + port;
+    }
+
+    /** The engine is back: the same address accepts and forwards connections again. */
+    synchronized void resume() throws IOException {
+        if (!server.isClosed()) {
+            return;
+        }
+        ServerSocket again = new ServerSocket();
+        again.setReuseAddress(true);
+        again.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+        server = again;
+        startAccepting(again);
+    }
+
+    private void startAccepting(ServerSocket listener) {
+        Thread acceptor = new Thread(() -> acceptLoop(listener), "engine-forwarder");
         acceptor.setDaemon(true);
         acceptor.start();
     }
 
-    String dockerHost() {
-        return "tcp://127.0.0.1:" + server.getLocalPort();
-    }
-
-    private void acceptLoop() {
+    private void acceptLoop(ServerSocket server) {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
@@ -93,7 +114,7 @@ final class EngineForwarder implements AutoCloseable {
     }
 
     /** The engine "dies": no more connections, the open ones dropped. */
-    void stop() throws IOException {
+    synchronized void stop() throws IOException {
         server.close();
         for (AutoCloseable c : open) {
             try {
@@ -102,5 +123,6 @@ final class EngineForwarder implements AutoCloseable {
                 // already closed
             }
         }
+        open.clear();
     }
 }
