@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.time.Duration;
 import javax.imageio.ImageIO;
 import java.nio.file.Path;
@@ -32,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 class DockerProviderLifecycleTest {
     private static final Duration READY = Duration.ofSeconds(180);
     private static final String MARKER = "/tmp/deskpool-marker";
+    private static final Duration CLOCK_OFFSET = Duration.ofDays(3);
 
     private final String owner = "test-life-" + UUID.randomUUID().toString().substring(0, 8);
     @TempDir
@@ -148,6 +150,26 @@ class DockerProviderLifecycleTest {
         assertThat(again.path()).as("the recreated VM took a fresh snapshot").isEqualTo(RevertPath.SNAPSHOT);
         provider.destroy(again.vm());
         assertThat(TestDesktop.containersOf(owner)).isEmpty();
+    }
+
+    @Test
+    void a_snapshot_revert_sets_the_guest_clock_to_the_providers_time() throws Exception {
+        // The provider's clock runs three days ahead of the host, so a guest left at snapshot time (or set to the
+        // host's time) is caught.
+        Clock providerClock = Clock.offset(Clock.systemUTC(), CLOCK_OFFSET);
+        provider = (DockerProvider) new DockerProviderFactory().create(
+                TestDesktop.context(owner, TestDesktop.settings(Map.of()), stateDir, providerClock));
+        VmHandle vm = provider.awaitReady(provider.launch("vm-" + UUID.randomUUID().toString().substring(0, 8),
+                provider.baseSpec()), READY);
+        long before = providerClock.instant().getEpochSecond();
+
+        RevertResult reverted = provider.revert(vm, DockerProvider.SNAPSHOT);
+
+        assertThat(reverted.path()).isEqualTo(RevertPath.SNAPSHOT);
+        long guest = Long.parseLong(TestDesktop.execute(reverted.vm().requireEndpoints(), "date +%s").output().strip());
+        long after = providerClock.instant().getEpochSecond();
+        assertThat(guest).as("guest clock (epoch seconds) against the provider's").isBetween(before - 30, after + 30);
+        provider.destroy(reverted.vm());
     }
 
     private DockerProvider create(Map<String, String> overrides) {

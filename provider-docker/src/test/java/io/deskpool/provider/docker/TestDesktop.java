@@ -99,7 +99,12 @@ final class TestDesktop {
     }
 
     static ProviderContext context(String owner, Settings settings, Path stateDir) {
-        return new ProviderContext(owner, settings, stateDir, Clock.systemUTC());
+        return context(owner, settings, stateDir, Clock.systemUTC());
+    }
+
+    /** A provider context whose clock is {@code clock} (a clock ahead of the host catches guests left behind). */
+    static ProviderContext context(String owner, Settings settings, Path stateDir, Clock clock) {
+        return new ProviderContext(owner, settings, stateDir, clock);
     }
 
     /** Every container carrying this owner label, running or not. */
