@@ -22,7 +22,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 
@@ -36,6 +38,10 @@ import static java.util.Objects.requireNonNull;
  * fresh overlays sit on the same read-only {@code /System.qcow2}), and continues; the file is linked into each
  * copy's folder and loaded there. Each copy's connections are reset from the host, its clock set, its probes
  * awaited. The copies hold no clean snapshot of their own: their reverts recreate their containers.
+ *
+ * <p>That needs block migration, which QEMU removed in 9.1: before anything starts, the parent's QEMU is asked
+ * whether it has it ({@link BlockMigrationSupport}); without it the fork is refused as unsupported, with the reason,
+ * and the answer is remembered per image for {@link #support}.
  */
 final class DockerForker {
     static final ForkSupport SUPPORT = ForkSupport.supported("the container's QEMU writes its state (memory, devices, "
@@ -45,6 +51,8 @@ final class DockerForker {
     private final DockerProvider provider;
     private final ContainerSnapshots snapshots;
     private final Duration qmpTimeout;
+    /** What the QEMU of each image's containers said about block migration, once one was asked. */
+    private final Map<String, BlockMigrationSupport> blockMigrationByImage = new ConcurrentHashMap<>();
 
     DockerForker(DockerProvider provider, ContainerSnapshots snapshots, Duration qmpTimeout) {
         this.provider = requireNonNull(provider, "provider is null");
@@ -52,11 +60,56 @@ final class DockerForker {
         this.qmpTimeout = requireNonNull(qmpTimeout, "qmpTimeout is null");
     }
 
-    List<VmHandle> fork(VmHandle parent, VmSpec parentSpec, ForkRequest request) {
-        long start = System.nanoTime();
-        Path parentSocket = QmpFolders.socketOf(parent).orElseThrow(() -> new DeskpoolException(
+    /** Whether containers of {@code image} can be forked, as far as their QEMU has told (never blocks). */
+    ForkSupport support(String image) {
+        BlockMigrationSupport known = blockMigrationByImage.get(image);
+        return known == null || known.available() ? SUPPORT : ForkSupport.unsupported(known.reason());
+    }
+
+    /** Asks a ready VM's QEMU about block migration, so {@link #support} knows before a fork; best effort. */
+    void learn(String vmId, String image, Path socket) {
+        try (QmpClient qmp = QmpClient.connect(socket, qmpTimeout, () -> true)) {
+            remember(image, BlockMigrationSupport.ask(qmp, qmpTimeout));
+        } catch (IOException | RuntimeException e) {
+            log.debug("VM {}: could not ask its QEMU about block migration: {}", vmId, e.getMessage());
+        }
+    }
+
+    /**
+     * Fails with {@code UNSUPPORTED_BY_PROVIDER} and the reason when the parent's QEMU cannot put its disk writes
+     * into the state stream (or has no QMP socket); asks it over QMP.
+     */
+    void requireForkable(VmHandle parent, String image) {
+        Path socket = socketOf(parent);
+        BlockMigrationSupport answer;
+        try (QmpClient qmp = QmpClient.connect(socket, qmpTimeout, () -> provider.deathOf(parent.backendId()).isEmpty())) {
+            answer = BlockMigrationSupport.ask(qmp, qmpTimeout);
+        } catch (IOException e) {
+            throw new DeskpoolException(ErrorCode.PROVIDER_ERROR, "Fork of VM " + parent.id() + ": could not ask its "
+                    + "QEMU whether it can migrate its disk: " + e.getMessage(), e);
+        }
+        remember(image, answer);
+        if (!answer.available()) {
+            throw new DeskpoolException(ErrorCode.UNSUPPORTED_BY_PROVIDER, "VM " + parent.id() + " cannot be forked: "
+                    + answer.reason());
+        }
+    }
+
+    private void remember(String image, BlockMigrationSupport answer) {
+        if (blockMigrationByImage.put(image, answer) == null && !answer.available()) {
+            log.warn("Containers of image {} cannot be forked: {}", image, answer.reason());
+        }
+    }
+
+    private static Path socketOf(VmHandle parent) {
+        return QmpFolders.socketOf(parent).orElseThrow(() -> new DeskpoolException(
                 ErrorCode.UNSUPPORTED_BY_PROVIDER, "VM " + parent.id() + " was started without a QMP socket (fast "
                 + "revert off when it was launched), so its state cannot be saved"));
+    }
+
+    List<VmHandle> fork(VmHandle parent, VmSpec parentSpec, ForkRequest request) {
+        long start = System.nanoTime();
+        Path parentSocket = socketOf(parent);
         Path parentDir = parentSocket.getParent();
         String file = "fork-" + UUID.randomUUID().toString().substring(0, 8) + ".state";
         var labels = new HashMap<>(DockerProvider.labelsOfCopy(parent));

@@ -184,7 +184,10 @@ public final class DockerProvider implements Provider {
             }
             throw e;
         }
-        QmpFolders.socketOf(vm).ifPresent(socket -> saveSnapshot(vm.id(), socket));
+        QmpFolders.socketOf(vm).ifPresent(socket -> {
+            saveSnapshot(vm.id(), socket);
+            forker.learn(vm.id(), imageOf(vm), socket);
+        });
         return vm.withEndpoints(endpoints);
     }
 
@@ -216,8 +219,8 @@ public final class DockerProvider implements Provider {
 
     @Override
     public ForkSupport forkSupport() {
-        return config.fastRevert() ? DockerForker.SUPPORT : ForkSupport.unsupported("DOCKER_FAST_REVERT=false: the VM "
-                + "containers' QEMU has no QMP socket to save its state through");
+        return config.fastRevert() ? forker.support(config.image()) : ForkSupport.unsupported("DOCKER_FAST_REVERT=false: "
+                + "the VM containers' QEMU has no QMP socket to save its state through");
     }
 
     @Override
@@ -225,9 +228,16 @@ public final class DockerProvider implements Provider {
         if (!config.fastRevert()) {
             throw new DeskpoolException(ErrorCode.UNSUPPORTED_BY_PROVIDER, forkSupport().reason());
         }
+        forker.requireForkable(request.parent(), imageOf(request.parent()));
         VmHandle parent = request.parent().withEndpoints(currentEndpoints(request.parent()));
         VmSpec spec = specs.getOrDefault(parent.id(), baseSpec().withLabels(userLabels(parent.labels())));
         return forker.fork(parent, spec, request);
+    }
+
+    /** The image the VM's container was launched from (as its spec said; the provider's for adopted VMs). */
+    private String imageOf(VmHandle vm) {
+        VmSpec spec = specs.get(vm.id());
+        return spec == null || spec.image().isBlank() ? config.image() : spec.image();
     }
 
     /** The labels a copy of {@code parent} starts with: the parent's own, not the provider's. */

@@ -2,6 +2,7 @@ package io.deskpool.provider.docker;
 
 import io.deskpool.core.DeskpoolException;
 import io.deskpool.core.ErrorCode;
+import io.deskpool.core.qemu.QmpClient;
 import io.deskpool.core.spi.ForkRequest;
 import io.deskpool.core.spi.RevertPath;
 import io.deskpool.core.spi.RevertResult;
@@ -78,6 +79,19 @@ class DockerForkTest {
             provider.close();
         }
         TestDesktop.removeAllOf(owner);
+    }
+
+    @Test
+    @Order(0)
+    void the_test_images_qemu_7_2_has_block_migration_so_the_provider_says_it_can_fork() throws Exception {
+        Path socket = Path.of(parent.labels().get(VmContainers.QMP_DIR_LABEL)).resolve(VmContainers.QMP_SOCKET);
+        try (QmpClient qmp = QmpClient.connect(socket, Duration.ofSeconds(30), () -> true)) {
+            BlockMigrationSupport support = BlockMigrationSupport.ask(qmp, Duration.ofSeconds(30));
+            assertThat(support.qemuVersion()).startsWith("7.2.");
+            assertThat(support.available()).isTrue();
+        }
+        assertThat(provider.forkSupport().supported()).isTrue();
+        assertThat(children).as("the fork made its copies").hasSize(2);
     }
 
     @Test
