@@ -47,6 +47,7 @@ final class DockerForker {
     static final ForkSupport SUPPORT = ForkSupport.supported("the container's QEMU writes its state (memory, devices, "
             + "disk writes) to a file in its QMP folder, and each copy's container starts its QEMU waiting for it");
     private static final Logger log = LoggerFactory.getLogger(DockerForker.class);
+    private static final Duration LEARN_TIMEOUT = Duration.ofSeconds(10);
 
     private final DockerProvider provider;
     private final ContainerSnapshots snapshots;
@@ -66,12 +67,15 @@ final class DockerForker {
         return known == null || known.available() ? SUPPORT : ForkSupport.unsupported(known.reason());
     }
 
-    /** Asks a ready VM's QEMU about block migration, so {@link #support} knows before a fork; best effort. */
-    void learn(String vmId, String image, Path socket) {
-        try (QmpClient qmp = QmpClient.connect(socket, qmpTimeout, () -> true)) {
-            remember(image, BlockMigrationSupport.ask(qmp, qmpTimeout));
+    /**
+     * Asks a ready VM's QEMU about block migration, so {@link #support} knows before a fork; best effort, and brief
+     * (a QEMU that does not answer at once is asked again at the fork).
+     */
+    void learn(VmHandle vm, String image, Path socket) {
+        try (QmpClient qmp = QmpClient.connect(socket, LEARN_TIMEOUT, () -> provider.deathOf(vm.backendId()).isEmpty())) {
+            remember(image, BlockMigrationSupport.ask(qmp, LEARN_TIMEOUT));
         } catch (IOException | RuntimeException e) {
-            log.debug("VM {}: could not ask its QEMU about block migration: {}", vmId, e.getMessage());
+            log.debug("VM {}: could not ask its QEMU about block migration: {}", vm.id(), e.getMessage());
         }
     }
 

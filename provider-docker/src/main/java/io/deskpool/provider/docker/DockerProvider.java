@@ -186,7 +186,7 @@ public final class DockerProvider implements Provider {
         }
         QmpFolders.socketOf(vm).ifPresent(socket -> {
             saveSnapshot(vm.id(), socket);
-            forker.learn(vm.id(), imageOf(vm), socket);
+            forker.learn(vm, imageOf(vm), socket);
         });
         return vm.withEndpoints(endpoints);
     }
