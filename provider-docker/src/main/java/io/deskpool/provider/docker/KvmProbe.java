@@ -43,6 +43,7 @@ final class KvmProbe {
             log.info("KVM: /dev/kvm does not exist; VMs run with software emulation (KVM=N)");
             return false;
         }
+        removeFinished(engine);
         // Named before it is created: a probe cancelled mid-create (the doctor gives up on a slow check) never
         // learns the id of the container the engine made, and is still able to remove it.
         String name = NAME_PREFIX + UUID.randomUUID().toString().substring(0, 12);
@@ -82,7 +83,7 @@ final class KvmProbe {
     }
 
     /**
-     * Removes the probe container {@code name} if it exists, also from a thread that was interrupted (the
+     * Removes the probe container {@code name} (or id) if it exists, also from a thread that was interrupted (the
      * interrupt is kept for the caller): a probe left behind would show up as a leftover on the engine.
      */
     static void remove(DockerEngine engine, String name) {
@@ -98,6 +99,31 @@ final class KvmProbe {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * Removes the probe containers that have ended: a probe removes its own in the end, so one that ended and is
+     * still there was left by a probe that lost the engine before its clean-up (the engine restarted, or its socket
+     * was cut). Probes still being created or running are left alone; they may be another probe's.
+     *
+     * @return how many were removed
+     */
+    static int removeFinished(DockerEngine engine) {
+        try {
+            List<String> ended = engine.call("listing ended KVM probe containers", () -> engine.client()
+                    .listContainersCmd().withShowAll(true)
+                    .withLabelFilter(Map.of(PROBE_LABEL, "true"))
+                    .withStatusFilter(List.of("exited", "dead"))
+                    .exec().stream().map(c -> c.getId()).toList());
+            ended.forEach(id -> remove(engine, id));
+            if (!ended.isEmpty()) {
+                log.info("Removed {} KVM probe container(s) left by earlier probes", ended.size());
+            }
+            return ended.size();
+        } catch (RuntimeException e) {
+            log.warn("Could not look for KVM probe containers left by earlier probes: {}", e.getMessage());
+            return 0;
         }
     }
 
