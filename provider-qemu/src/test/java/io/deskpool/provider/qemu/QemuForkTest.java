@@ -15,9 +15,14 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,11 +35,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * tests share the VMs (every boot costs seconds of software emulation), so they run in a fixed order; each checks
  * one behaviour. Guest memory is a file here (QEMU_MEMORY_DIR, the default): the copies map the parent's memory
  * copy-on-write; {@link QemuForkStreamedMemoryTest} runs the same with anonymous memory, which the stream carries.
+ * The provider's clock runs three days ahead of the host and the parent's clock is put on the host's before the
+ * fork, so that a copy or a parent whose clock was not set after the fork would be caught.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class QemuForkTest {
     private static final Duration READY = Duration.ofSeconds(120);
+    private static final Duration CLOCK_OFFSET = Duration.ofDays(3);
+    /** How far a guest clock may be from the provider's: a clock that was not set is days off. */
+    private static final long CLOCK_TOLERANCE_SECONDS = 600;
     /** Counts the guest's processes running "sleep 100000" (pids alone get reused after a revert). */
     private static final String COUNT_SLEEPERS = "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; "
             + "done | grep -c '^sleep 100000 '";
@@ -50,6 +60,11 @@ class QemuForkTest {
     private byte[] screenAtFork;
 
     private String randomSum;
+    /**
+     * A connection into the parent opened just before the fork with half a request sent (the guest's server waits
+     * 30 s for the rest, far longer than a fork of the test guest takes).
+     */
+    private Socket heldAcrossFork;
 
     /** Settings besides the test defaults. */
     Map<String, String> settings() {
@@ -58,9 +73,15 @@ class QemuForkTest {
 
     @BeforeAll
     void fork_a_prepared_vm_into_two_copies() throws Exception {
-        provider = TestProviders.create("fork-test", stateDir, java.time.Clock.systemUTC(), settings());
+        provider = TestProviders.create("fork-test", stateDir, Clock.offset(Clock.systemUTC(), CLOCK_OFFSET),
+                settings());
         parent = provider.awaitReady(provider.launch("parent", provider.baseSpec()), READY);
         VmEndpoints ep = parent.requireEndpoints();
+        // The parent starts on the provider's time: put it on the host's, three days behind, so that a clock left
+        // as the state was saved shows.
+        assertThat(GuestCalls.shell(ep, "date -s @" + Instant.now().getEpochSecond()).returncode()).isZero();
+        assertThat(guestEpoch(ep)).as("premise: the parent's clock is days behind the provider's before the fork")
+                .isLessThan(providerEpoch() - Duration.ofDays(1).toSeconds());
         // The "setup": a file, a running process, and a change on the screen (a window).
         assertThat(GuestCalls.shell(ep, "echo prepared > /home/user/setup.txt").returncode()).isZero();
         randomSum = GuestCalls.shell(ep, "dd if=/dev/urandom of=/home/user/random bs=1M count=16 2>/dev/null; "
@@ -70,19 +91,53 @@ class QemuForkTest {
         assertThat(GuestCalls.shell(ep, COUNT_SLEEPERS).output().strip()).isEqualTo("1");
         parentPid = VmRecord.readFrom(provider.vmDirectory("parent").resolve("vm.json")).pid();
         screenAtFork = GuestCalls.screenshot(ep);
+        heldAcrossFork = new Socket(ep.host(), ep.cdpPort());
+        heldAcrossFork.setSoTimeout(60_000);
+        heldAcrossFork.getOutputStream().write("GET /json/version HTTP/1.1\r\nHost: parent\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
 
         children.addAll(provider.fork(new ForkRequest(parent, List.of("child-a", "child-b"),
                 Map.of(VmLabels.TOKEN, "tok-test"), READY)));
     }
 
     @AfterAll
-    void remove_every_vm() {
+    void remove_every_vm() throws Exception {
+        if (heldAcrossFork != null) {
+            heldAcrossFork.close();
+        }
         if (provider != null) {
             children.forEach(provider::destroy);
             if (parent != null) {
                 provider.destroy(parent);
             }
         }
+    }
+
+    @Test
+    @Order(0)
+    void a_connection_into_the_parent_open_across_the_fork_still_carries_its_request_and_answer() throws Exception {
+        // The parent's process and network ran on, so its connections are not stale: ending them, as a copy's
+        // network backend is swapped, would cut off the parent's clients for nothing.
+        heldAcrossFork.getOutputStream().write("\r\n".getBytes(StandardCharsets.US_ASCII));
+
+        InputStream in = heldAcrossFork.getInputStream();
+        assertThat(new String(in.readNBytes(12), StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+    }
+
+    @Test
+    @Order(1)
+    void every_copy_runs_on_the_providers_clock_not_on_the_parents_clock_at_the_fork() throws Exception {
+        for (VmHandle child : children) {
+            assertThat(guestEpoch(child.requireEndpoints())).as("clock of %s", child.id())
+                    .isBetween(providerEpoch() - CLOCK_TOLERANCE_SECONDS, providerEpoch() + CLOCK_TOLERANCE_SECONDS);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void the_parent_runs_on_the_providers_clock_after_standing_still_for_the_save() throws Exception {
+        assertThat(guestEpoch(parent.requireEndpoints()))
+                .isBetween(providerEpoch() - CLOCK_TOLERANCE_SECONDS, providerEpoch() + CLOCK_TOLERANCE_SECONDS);
     }
 
     @Test
@@ -241,6 +296,14 @@ class QemuForkTest {
                         .as("no memory file is left").isEmpty();
             }
         }
+    }
+
+    private static long guestEpoch(VmEndpoints ep) throws Exception {
+        return Long.parseLong(GuestCalls.shell(ep, "date +%s").output().strip());
+    }
+
+    private static long providerEpoch() {
+        return Instant.now().plus(CLOCK_OFFSET).getEpochSecond();
     }
 
     private List<Path> forkDirs() throws Exception {
