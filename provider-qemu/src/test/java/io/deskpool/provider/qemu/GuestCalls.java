@@ -8,6 +8,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -54,6 +57,19 @@ final class GuestCalls {
             String head = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
             in.readAllBytes();
             return Integer.parseInt(head.substring(9, 12));
+        }
+    }
+
+    /** POST {@code json} to {@code path} on the in-VM server: its answer, whatever the status. */
+    static HttpResponse<String> postJson(VmEndpoints vm, String path, String json) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(vm.serverUri(path)).timeout(Duration.ofSeconds(120))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted: POST " + path);
         }
     }
 }
