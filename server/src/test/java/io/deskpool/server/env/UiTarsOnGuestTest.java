@@ -61,6 +61,11 @@ class UiTarsOnGuestTest {
                 Arguments.of("Action: scroll(start_box='(600,400)', direction='down')", List.of("scroll -5 at 596 396")),
                 Arguments.of("Action: hotkey(key='ctrl c')", List.of("hotkey ctrl+c")),
                 Arguments.of("Action: type(content='hello\\n')", List.of("write hello", "press enter")),
+                Arguments.of("Action: press(key='arrowleft')", List.of("press left")),
+                Arguments.of("Action: keydown(key='shift')", List.of("keydown shift")),
+                Arguments.of("Action: keyup(key='shift')", List.of("keyup shift")),
+                Arguments.of("Action: scroll(start_box='(600,400)', direction='left')", List.of("hscroll -5 at 596 396")),
+                Arguments.of("Action: scroll(start_box='(300,200)', direction='right')", List.of("hscroll 5 at 298 198")),
                 Arguments.of("Action: click(start_box='(1800,1000)')", List.of("click 1279 719")));
     }
 
@@ -70,8 +75,17 @@ class UiTarsOnGuestTest {
                 Arguments.of("Action: left_double(start_box='(960,540)')", List.of("doubleclick 954 534")),
                 Arguments.of("Action: drag(start_box='(1500,900)', end_box='(1900,1050)')",
                         List.of("move 1491 890", "drag 1491 890 to 1888 1038 left")),
+                Arguments.of("Action: right_single(start_box='[1600,800,1700,900]')", List.of("click 1640 841 right x1")),
+                Arguments.of("Action: hover(start_box='(1000,600)')", List.of("move 994 593")),
                 Arguments.of("Action: scroll(start_box='(1700,1000)', direction='up')", List.of("scroll 5 at 1689 989")),
-                Arguments.of("Action: type(content='wide screen')", List.of("write wide screen")));
+                Arguments.of("Action: scroll(start_box='(1700,1000)', direction='left')", List.of("hscroll -5 at 1689 989")),
+                Arguments.of("Action: scroll(start_box='(1900,1050)', direction='right')", List.of("hscroll 5 at 1888 1038")),
+                Arguments.of("Action: hotkey(key='ctrl shift t')", List.of("hotkey ctrl+shift+t")),
+                Arguments.of("Action: press(key='arrowdown')", List.of("press down")),
+                Arguments.of("Action: keydown(key='ctrl')", List.of("keydown ctrl")),
+                Arguments.of("Action: keyup(key='ctrl')", List.of("keyup ctrl")),
+                Arguments.of("Action: type(content='wide screen')", List.of("write wide screen")),
+                Arguments.of("Action: type(content='wide\\n')", List.of("write wide", "press enter")));
     }
 
     @ParameterizedTest
