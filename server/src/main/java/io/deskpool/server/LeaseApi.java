@@ -163,11 +163,25 @@ final class LeaseApi {
         ctx.json(Map.of("label", s.tokens().label(token), "limit", limit));
     }
 
+    /**
+     * Removes a token and ends its leases at once: their VMs revert for the next client, and what the leases allowed
+     * (env sessions, live views) ends with them. The token's holder could no longer release them itself.
+     */
     private void deleteToken(Context ctx) {
         s.auth().identify(ctx).requireAdmin("removing a token");
         JsonBody.of(ctx);
-        if (!s.tokens().remove(ctx.pathParam("token"))) {
+        String token = ctx.pathParam("token");
+        if (!s.tokens().remove(token)) {
             throw new DeskpoolException(ErrorCode.NOT_FOUND, "no such token");
+        }
+        for (Lease lease : s.pool().leases()) {
+            if (lease.token().equals(token)) {
+                try {
+                    s.pool().forceRelease(lease.id());
+                } catch (DeskpoolException endedMeanwhile) {
+                    // the lease ended on its own while the token was removed
+                }
+            }
         }
         ctx.status(204);
     }

@@ -32,6 +32,19 @@ class TokenLifecycleTest {
     }
 
     @Test
+    void a_deleted_token_loses_its_leases_at_once_and_their_vms_go_back_to_the_pool() {
+        bed = MemoryServerBed.start(state, Map.of());
+        String lease = bed.http.post("/v1/leases", ALICE, "{}").json().path("lease_id").asText();
+        bed.http.post("/start_emulator", ALICE, "{}");
+        assertThat(bed.server.pool().leases()).hasSize(2);
+
+        assertThat(bed.http.delete("/v1/tokens/" + ALICE, ADMIN).status()).isEqualTo(204);
+
+        assertThat(bed.server.pool().leases()).as("leases of the deleted token").isEmpty();
+        assertThat(bed.http.get("/v1/leases/" + lease, ADMIN).status()).isEqualTo(404);
+    }
+
+    @Test
     void a_deleted_token_no_longer_owns_its_leases() {
         bed = MemoryServerBed.start(state, Map.of());
         String lease = bed.http.post("/v1/leases", ALICE, "{}").json().path("lease_id").asText();
@@ -45,8 +58,6 @@ class TokenLifecycleTest {
         assertThat(bed.http.delete("/v1/leases/" + lease, ALICE).status()).isEqualTo(403);
         assertThat(bed.http.delete("/emulators/" + emulator, ALICE).status()).isEqualTo(403);
         assertThat(bed.http.get("/emulators", ALICE).json()).isEmpty();
-        assertThat(bed.server.pool().leases()).hasSize(2);
-        assertThat(bed.http.delete("/v1/leases/" + lease, ADMIN).status()).isEqualTo(204);
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
