@@ -1,15 +1,11 @@
 package io.deskpool.env;
 
 import io.deskpool.core.DeskpoolException;
-import io.deskpool.core.spi.VmEndpoints;
+import io.deskpool.core.guest.OneConnectionGuest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -26,33 +22,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class HostileGuestAnswersTest {
     private final ExecutorService executor = Executors.newCachedThreadPool();
-    private ServerSocket server;
-    private Thread serving;
+    private OneConnectionGuest standIn;
 
-    private interface Answer {
-        void write(OutputStream out) throws IOException, InterruptedException;
-    }
-
-    private GuestClient guestThat(Answer answer) throws IOException {
-        server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        serving = new Thread(() -> {
-            try (Socket s = server.accept()) {
-                s.getInputStream().read(new byte[64 * 1024]);
-                answer.write(s.getOutputStream());
-            } catch (IOException | InterruptedException e) {
-                // the client hung up, as it should
-            }
-        }, "hostile-guest");
-        serving.setDaemon(true);
-        serving.start();
-        return new GuestClient(new VmEndpoints("127.0.0.1", server.getLocalPort(), 0, 0, 0), executor);
+    private GuestClient guestThat(OneConnectionGuest.Answer answer) throws IOException {
+        standIn = OneConnectionGuest.answering(answer);
+        return new GuestClient(standIn.endpoints(), executor);
     }
 
     @AfterEach
     void stop() throws IOException, InterruptedException {
-        server.close();
-        serving.interrupt();
-        serving.join(5_000);
+        standIn.close();
         executor.shutdownNow();
     }
 

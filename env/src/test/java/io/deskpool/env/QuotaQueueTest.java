@@ -19,11 +19,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
+import static io.deskpool.env.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
-import static org.assertj.core.api.Assertions.fail;
 
 /** Resets over their token's quota queue in order instead of being refused (the pool refuses a /v1 lease). */
 class QuotaQueueTest {
@@ -148,20 +147,5 @@ class QuotaQueueTest {
 
         DeskpoolException e = failure.get(20, TimeUnit.SECONDS);
         assertThat(EnvFailure.SHUTTING_DOWN.is(e)).isTrue();
-    }
-
-    private static void eventually(BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out");
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted");
-            }
-        }
     }
 }

@@ -5,10 +5,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,34 +19,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * wait past the call's timeout.
  */
 class GuestExecTest {
-    private ServerSocket server;
-    private Thread serving;
+    private OneConnectionGuest standIn;
 
-    /** What a stand-in guest does with one accepted connection, after reading the request. */
-    private interface Answer {
-        void write(OutputStream out) throws IOException, InterruptedException;
-    }
-
-    private VmEndpoints guestThat(Answer answer) throws IOException {
-        server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        serving = new Thread(() -> {
-            try (Socket s = server.accept()) {
-                s.getInputStream().read(new byte[64 * 1024]);
-                answer.write(s.getOutputStream());
-            } catch (IOException | InterruptedException e) {
-                // the client hung up, as it should when the answer runs past its limits
-            }
-        }, "stand-in-guest");
-        serving.setDaemon(true);
-        serving.start();
-        return new VmEndpoints("127.0.0.1", server.getLocalPort(), 0, 0, 0);
+    private VmEndpoints guestThat(OneConnectionGuest.Answer answer) throws IOException {
+        standIn = OneConnectionGuest.answering(answer);
+        return standIn.endpoints();
     }
 
     @AfterEach
     void stop() throws IOException, InterruptedException {
-        server.close();
-        serving.interrupt();
-        serving.join(5_000);
+        standIn.close();
     }
 
     @Test
