@@ -72,8 +72,8 @@ final class DockerForker {
      * (a QEMU that does not answer at once is asked again at the fork).
      */
     void learn(VmHandle vm, String image, Path socket) {
-        try (QmpClient qmp = QmpClient.connect(socket, LEARN_TIMEOUT, () -> provider.deathOf(vm.backendId()).isEmpty())) {
-            remember(image, BlockMigrationSupport.ask(qmp, LEARN_TIMEOUT));
+        try {
+            remember(image, ask(vm, socket, LEARN_TIMEOUT));
         } catch (IOException | RuntimeException e) {
             log.debug("VM {}: could not ask its QEMU about block migration: {}", vm.id(), e.getMessage());
         }
@@ -84,10 +84,9 @@ final class DockerForker {
      * into the state stream (or has no QMP socket); asks it over QMP.
      */
     void requireForkable(VmHandle parent, String image) {
-        Path socket = socketOf(parent);
         BlockMigrationSupport answer;
-        try (QmpClient qmp = QmpClient.connect(socket, qmpTimeout, () -> provider.deathOf(parent.backendId()).isEmpty())) {
-            answer = BlockMigrationSupport.ask(qmp, qmpTimeout);
+        try {
+            answer = ask(parent, socketOf(parent), qmpTimeout);
         } catch (IOException e) {
             throw new DeskpoolException(ErrorCode.PROVIDER_ERROR, "Fork of VM " + parent.id() + ": could not ask its "
                     + "QEMU whether it can migrate its disk: " + e.getMessage(), e);
@@ -96,6 +95,13 @@ final class DockerForker {
         if (!answer.available()) {
             throw new DeskpoolException(ErrorCode.UNSUPPORTED_BY_PROVIDER, "VM " + parent.id() + " cannot be forked: "
                     + answer.reason());
+        }
+    }
+
+    /** What the QEMU behind {@code socket} says about block migration; the wait ends early if the VM dies. */
+    private BlockMigrationSupport ask(VmHandle vm, Path socket, Duration timeout) throws IOException {
+        try (QmpClient qmp = QmpClient.connect(socket, timeout, () -> provider.deathOf(vm.backendId()).isEmpty())) {
+            return BlockMigrationSupport.ask(qmp, timeout);
         }
     }
 
